@@ -1,0 +1,30 @@
+# Two commands on a fresh machine:  `make study` (the mini study end to end) and `make test`.
+# Set-up is part of both: a virtual environment in .venv with the project installed.
+# TORCH pins the CPU wheel for the development machines; on a GPU cluster pass e.g.
+# `make setup TORCH="torch>=2.4"` to get the CUDA build instead.
+
+VENV ?= .venv
+PYTHON ?= python3
+TORCH ?= torch==2.13.0
+BIN := $(VENV)/bin
+RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+
+.PHONY: setup study smoke test
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+study: setup
+	$(RUN) snakemake
+
+smoke: setup
+	$(RUN) snakemake --configfile config/smoke.yaml
+
+test: setup
+	$(RUN) python -m pytest

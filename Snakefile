@@ -1,0 +1,34 @@
+# DataProphet reproduction workflow.
+#   mini study (default):  snakemake            (profile profiles/default: all local cores)
+#   smoke study:           snakemake --configfile config/smoke.yaml
+# Every output goes under results/<study name>/.
+
+import json
+import os
+
+from dataprophet.config import load_study, to_json, validate_against_schema
+
+
+configfile: os.path.join(workflow.basedir, "config/config.yaml")
+
+
+# Validated once, at DAG build: key names and types (JSON schema), then dataset names.
+validate_against_schema(config)
+STUDY = load_study(config)
+R = STUDY.results
+DATASETS = list(STUDY.datasets)
+SEEDS = list(STUDY.finetune_seeds)
+PRIMARY_SEED = SEEDS[0]
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/base.smk"
+include: "workflow/rules/finetune.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/groundtruth.smk"
+
+
+rule all:
+    input:
+        ground_truth_outputs(),

@@ -1,0 +1,136 @@
+"""Supervised fine-tuning with the transformers Trainer (full or LoRA), resumable.
+
+The same function pretrains the mini base model and fine-tunes every source, so all runs
+share one recipe. Checkpoints live outside the final output folder, so a killed job resumes
+from its last checkpoint on rerun, and the output appears only once training has finished.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from dataprophet.atomic import atomic_dir
+from dataprophet.config import TrainSettings
+from dataprophet.encoding import EncodedDataset, TrainCollator
+
+
+def apply_freezing(model, settings: TrainSettings) -> None:
+    """Freeze the vision tower / projector as the paper's toolkit does by default."""
+    if settings.freeze_vision:
+        for p in model.model.vision_tower.parameters():
+            p.requires_grad_(False)
+    if settings.freeze_projector:
+        for p in model.model.multi_modal_projector.parameters():
+            p.requires_grad_(False)
+
+
+def wrap_lora(model, settings: TrainSettings):
+    """LoRA on the language model only (a plain module list would also hit the vision tower)."""
+    from peft import LoraConfig, get_peft_model
+
+    names = [n for n, _ in model.named_modules() if re.fullmatch(settings.lora_target, n)]
+    if not names:
+        raise ValueError(f"lora_target {settings.lora_target!r} matches no module of the model")
+    config = LoraConfig(
+        r=settings.lora_r,
+        lora_alpha=settings.lora_alpha,
+        lora_dropout=settings.lora_dropout,
+        target_modules=settings.lora_target,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, config)
+
+
+def _training_arguments(settings: TrainSettings, checkpoint_dir: Path, on_gpu: bool):
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(checkpoint_dir),
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.grad_accum,
+        learning_rate=settings.learning_rate,
+        lr_scheduler_type=settings.lr_scheduler,
+        warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
+        weight_decay=settings.weight_decay,
+        max_steps=settings.max_steps if settings.max_steps > 0 else -1,
+        num_train_epochs=settings.epochs,
+        logging_steps=settings.logging_steps,
+        save_strategy="steps",
+        save_steps=settings.save_steps,
+        save_total_limit=1,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        bf16=settings.bf16 and on_gpu,
+        activation_checkpointing=settings.gradient_checkpointing,
+        use_cpu=not on_gpu,
+        report_to=[],
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+    )
+
+
+def train(
+    model,
+    processor,
+    frame: pd.DataFrame,
+    settings: TrainSettings,
+    out_dir: str | Path,
+    checkpoint_dir: str | Path,
+    save_full_model: bool,
+) -> dict:
+    """Train on ``frame`` (contract rows) and save to ``out_dir``; returns the training log.
+
+    ``save_full_model`` saves merged full weights (the base); otherwise a LoRA run saves its
+    adapter and a full run its weights, beside the processor files.
+    """
+    from transformers import Trainer
+
+    from dataprophet.modeling import save_model_dir
+
+    checkpoint_dir = Path(checkpoint_dir)
+    on_gpu = torch.cuda.is_available()
+    torch.manual_seed(settings.seed)
+    apply_freezing(model, settings)
+    if settings.method == "lora":
+        model = wrap_lora(model, settings)
+    dataset = EncodedDataset(frame, processor, cache=not on_gpu)
+    trainer = Trainer(
+        model=model,
+        args=_training_arguments(settings, checkpoint_dir, on_gpu),
+        train_dataset=dataset,
+        data_collator=TrainCollator(processor.tokenizer.pad_token_id),
+        processing_class=processor,
+    )
+    resume = checkpoint_dir.exists() and any(checkpoint_dir.glob("checkpoint-*"))
+    started = time.time()
+    result = trainer.train(resume_from_checkpoint=True if resume else None)
+    seconds = time.time() - started
+    log = {
+        "settings": json.loads(json.dumps(settings.__dict__)),
+        "samples": len(dataset),
+        "resumed_from_checkpoint": bool(resume),
+        "train_seconds": round(seconds, 2),
+        "global_step": int(result.global_step),
+        "train_loss": float(result.training_loss),
+        "trainable_parameters": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
+        "history": [h for h in trainer.state.log_history if "loss" in h],
+    }
+    with atomic_dir(out_dir) as tmp:
+        if settings.method == "lora" and save_full_model:
+            model = model.merge_and_unload()
+        if settings.method == "lora" and not save_full_model:
+            model.save_pretrained(tmp, safe_serialization=True)
+            processor.tokenizer.save_pretrained(tmp)
+        else:
+            save_model_dir(model, processor, tmp)
+        (tmp / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return log

@@ -1,0 +1,90 @@
+"""Delta, transfer summary and seed agreement on hand-worked matrices."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataprophet.groundtruth import delta_matrix, score_table, seed_agreement, transfer_summary
+from dataprophet.ranking import MatrixError, per_source_tau, per_target_tau
+
+
+def _scores():
+    per_model = {
+        "base": {"a": 0.5, "b": 0.2},
+        "a": {"a": 0.75, "b": 0.1},
+        "b": {"a": 0.55, "b": 0.3},
+    }
+    return score_table(per_model, ["a", "b"], ["a", "b"])
+
+
+def test_delta_is_relative_to_the_base_score():
+    delta = delta_matrix(_scores())
+    assert delta.loc["a", "a"] == pytest.approx(0.5)  # (0.75 - 0.5) / 0.5
+    assert delta.loc["a", "b"] == pytest.approx(-0.5)  # (0.1 - 0.2) / 0.2
+    assert delta.loc["b", "b"] == pytest.approx(0.5)
+    assert list(delta.index) == ["a", "b"] and list(delta.columns) == ["a", "b"]
+
+
+def test_zero_base_score_gives_undefined_delta_and_is_reported():
+    scores = _scores()
+    scores.loc["base", "b"] = 0.0
+    delta = delta_matrix(scores)
+    assert delta["b"].isna().all()
+    assert transfer_summary(delta)["zero_base_targets"] == ["b"]
+
+
+def test_transfer_summary_counts_signs():
+    summary = transfer_summary(delta_matrix(_scores()))
+    assert summary["diagonal_mean"] == pytest.approx(0.5)
+    assert summary["off_diagonal_mean"] == pytest.approx((-0.5 + 0.1) / 2)
+    assert summary["off_diagonal_positive_fraction"] == pytest.approx(0.5)
+    assert summary["diagonal_is_column_max_fraction"] == pytest.approx(1.0)
+
+
+def test_missing_model_is_named():
+    with pytest.raises(ValueError, match="'b'"):
+        score_table({"base": {"a": 1.0}, "a": {"a": 1.0}}, ["a", "b"], ["a"])
+
+
+def test_seed_agreement_is_one_for_identical_rankings_and_minus_one_for_reversed():
+    rng = np.random.default_rng(0)
+    names = list("abcde")
+    a = pd.DataFrame(rng.normal(size=(5, 5)), index=names, columns=names)
+    table, summary = seed_agreement(a, a * 2 + 1)
+    assert summary["tau_tgt_mean"] == pytest.approx(1.0)
+    assert summary["matrix_spearman"] == pytest.approx(1.0)
+    _, reversed_summary = seed_agreement(a, -a)
+    assert reversed_summary["tau_tgt_mean"] == pytest.approx(-1.0)
+    assert set(table["axis"]) == {"target", "source"}
+
+
+def test_tau_matches_labels_in_any_order():
+    names = list("abcd")
+    a = pd.DataFrame(np.arange(16.0).reshape(4, 4), index=names, columns=names)
+    shuffled = a.loc[["d", "b", "a", "c"], ["c", "a", "d", "b"]]
+    assert per_target_tau(a, shuffled).tolist() == [1.0] * 4
+    assert per_source_tau(a, shuffled).tolist() == [1.0] * 4
+
+
+def test_tau_b_handles_ties_by_hand():
+    # x = [1, 2, 2], y = [1, 2, 3]: pairs (1,2) C, (1,3) C, (2,3) tied in x.
+    # tau-b = (2 - 0) / sqrt((3 - 1) * 3) = 2 / sqrt(6)
+    truth = pd.DataFrame({"t": [1.0, 2.0, 3.0]}, index=["x", "y", "z"])
+    scores = pd.DataFrame({"t": [1.0, 2.0, 2.0]}, index=["x", "y", "z"])
+    assert per_target_tau(truth, scores)["t"] == pytest.approx(2 / math.sqrt(6))
+    assert per_target_tau(truth, scores, variant="a")["t"] == pytest.approx(2 / 3)
+
+
+def test_mismatched_labels_and_non_finite_values_are_errors():
+    a = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["x", "y"], columns=["x", "y"])
+    b = a.rename(index={"y": "w"})
+    with pytest.raises(MatrixError, match="only in truth: \\['y'\\]"):
+        per_target_tau(a, b)
+    c = a.copy()
+    c.loc["x", "y"] = np.inf
+    with pytest.raises(MatrixError, match="non-finite"):
+        per_target_tau(a, c)

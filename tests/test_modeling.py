@@ -1,0 +1,66 @@
+"""The tiny InternVL builder, processor round trip and answer-only label masking."""
+
+from __future__ import annotations
+
+import torch
+from PIL import Image
+
+from dataprophet.encoding import IGNORE_INDEX, TrainCollator, chat_prompt, encode_example
+from dataprophet.modeling import IMG_CONTEXT, load_finetuned, load_processor, save_model_dir
+
+
+def _image(colour=(255, 0, 0)):
+    return Image.new("RGB", (64, 64), colour)
+
+
+def test_tiny_model_uses_the_real_internvl_classes(tiny_parts):
+    tokenizer, processor, model, spec = tiny_parts
+    assert type(model).__name__ == "InternVLForConditionalGeneration"
+    assert model.config.text_config.model_type == "qwen2"
+    assert model.config.image_token_id == tokenizer.convert_tokens_to_ids(IMG_CONTEXT)
+    assert spec.image_seq_length == 16
+
+
+def test_processor_expands_one_image_into_image_seq_length_tokens(tiny_parts):
+    tokenizer, processor, _, spec = tiny_parts
+    batch = processor(images=[_image()], text=[chat_prompt(processor, "what colour?")], return_tensors="pt")
+    image_tokens = (batch["input_ids"][0] == tokenizer.convert_tokens_to_ids(IMG_CONTEXT)).sum().item()
+    assert image_tokens == spec.image_seq_length
+    assert batch["pixel_values"].shape == (1, 3, 64, 64)
+
+
+def test_labels_cover_only_the_answer_and_end_of_turn(tiny_parts):
+    tokenizer, processor, _, _ = tiny_parts
+    example = encode_example(processor, _image(), "what colour is the circle?", "red")
+    answer = tokenizer("red", add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    supervised = [t for t in example["labels"] if t != IGNORE_INDEX]
+    assert supervised == answer
+    # The supervised tokens are the tail of the sequence, and the sequence equals tokenising
+    # prompt + answer + end-of-turn in one go (the split does not change tokenisation).
+    assert example["input_ids"][-len(answer):] == answer
+    whole = processor(images=[_image()], text=[chat_prompt(processor, "what colour is the circle?") + "red" + tokenizer.eos_token])
+    assert list(whole["input_ids"][0]) == example["input_ids"]
+
+
+def test_collator_right_pads_and_ignores_padding(tiny_parts):
+    tokenizer, processor, model, _ = tiny_parts
+    a = encode_example(processor, _image(), "what colour?", "red")
+    b = encode_example(processor, _image((0, 0, 255)), "what colour is the big square here?", "blue")
+    batch = TrainCollator(tokenizer.pad_token_id)([a, b])
+    short = 0 if len(a["input_ids"]) < len(b["input_ids"]) else 1
+    n = min(len(a["input_ids"]), len(b["input_ids"]))
+    assert batch["attention_mask"][short, n:].sum() == 0
+    assert (batch["labels"][short, n:] == IGNORE_INDEX).all()
+    loss = model(**batch).loss
+    assert torch.isfinite(loss)
+
+
+def test_save_and_load_round_trip_gives_identical_logits(tiny_parts, tmp_path):
+    _, processor, model, _ = tiny_parts
+    save_model_dir(model, processor, tmp_path / "m")
+    assert (tmp_path / "m" / "model.safetensors").exists()
+    reloaded_processor = load_processor(tmp_path / "m")
+    reloaded = load_finetuned(tmp_path / "m", None)
+    batch = reloaded_processor(images=[_image()], text=[chat_prompt(reloaded_processor, "what colour?")], return_tensors="pt")
+    with torch.no_grad():
+        assert torch.equal(model(**batch).logits, reloaded(**batch).logits)

@@ -1,0 +1,353 @@
+"""Hand-worked cases for the answer scorers in dataprophet.scoring."""
+
+from __future__ import annotations
+
+import pytest
+
+from dataprophet.scoring import (
+    SCORERS,
+    UnknownMetricError,
+    aggregate,
+    levenshtein,
+    normalize_vqa,
+    parse_number,
+    score,
+)
+
+EXPECTED_METRICS = {
+    "exact_match",
+    "relaxed_accuracy",
+    "relaxed_numeric",
+    "spatial_ratio",
+    "anls",
+    "vqa_accuracy",
+    "multiple_choice",
+    "rouge_l",
+    "token_f1",
+}
+
+
+def test_registry_names():
+    assert set(SCORERS) == EXPECTED_METRICS
+
+
+# ------------------------------------------------------------------ exact_match
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "expected"),
+    [
+        ("The Cat.", ["cat"], 1.0),  # case, article, trailing period
+        ("  a   red   car ", ["Red car"], 1.0),  # whitespace collapse
+        ("cats", ["cat"], 0.0),
+        ("3", ["three"], 0.0),  # no number-word mapping, by design
+        ("dog", ["cat", "Dog!"], 1.0),  # any reference
+    ],
+)
+def test_exact_match(prediction, answers, expected):
+    assert score("exact_match", prediction, answers) == pytest.approx(expected)
+
+
+# ------------------------------------------------------------------ relaxed_accuracy
+
+
+@pytest.mark.parametrize(
+    ("prediction", "reference", "expected"),
+    [
+        ("105", "100", 1.0),  # |5|/100 = 0.05, exactly at the limit (inclusive)
+        ("95", "100", 1.0),  # 5% below
+        ("105.1", "100", 0.0),  # 5.1% above
+        ("94.9", "100", 0.0),  # 5.1% below
+        ("1.05", "1", 1.0),  # 5% where float subtraction gives 0.05000000000000004
+        ("52%", "50%", 1.0),  # 2/50 = 4%
+        ("53%", "50%", 0.0),  # 3/50 = 6%
+        ("50", "50%", 1.0),  # the % sign is dropped, not divided out
+        ("1,050", "1000", 1.0),  # thousands comma, 5%
+        ("0", "0", 1.0),  # ref 0 needs exactly 0
+        ("0.01", "0", 0.0),
+        (" Yes ", "yes", 1.0),  # text: case-insensitive, stripped
+        ("yes sir", "yes", 0.0),
+        ("abc", "100", 0.0),  # one side not numeric -> string comparison
+    ],
+)
+def test_relaxed_accuracy(prediction, reference, expected):
+    assert score("relaxed_accuracy", prediction, [reference]) == pytest.approx(expected)
+
+
+def test_relaxed_accuracy_max_over_references():
+    assert score("relaxed_accuracy", "200", ["100", "198"]) == pytest.approx(1.0)
+    assert score("relaxed_accuracy", "200", ["100", "150"]) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12", 12.0), (" -3.5 ", -3.5), ("40 %", 40.0), ("1,234,567.5", 1234567.5), (".5", 0.5),
+     ("1e3", 1000.0), ("inf", None), ("nan", None), ("3 m", None), ("12,34", None), ("", None)],
+)  # fmt: skip
+def test_parse_number(text, value):
+    assert parse_number(text) == value
+
+
+# ------------------------------------------------------------------ relaxed_numeric / spatial_ratio
+
+
+@pytest.mark.parametrize(
+    ("prediction", "reference", "expected"),
+    [
+        ("103", "100", 1.0),  # 3% exactly
+        ("97", "100", 1.0),
+        ("103.1", "100", 0.0),  # 3.1%
+        ("104", "100", 0.0),  # would pass relaxed_accuracy, not GeomVerse's 3%
+        ("0", "0", 1.0),
+        ("3 cm", "3", 0.0),  # non-numeric prediction -> 0
+        ("three", "3", 0.0),
+    ],
+)
+def test_relaxed_numeric(prediction, reference, expected):
+    assert score("relaxed_numeric", prediction, [reference]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("prediction", "reference", "expected"),
+    [
+        ("1.25", "1", 1.0),  # ratio 1.25, upper edge
+        ("0.75", "1", 1.0),  # ratio 0.75, lower edge
+        ("1.26", "1", 0.0),
+        ("0.74", "1", 0.0),
+        ("2.4", "2", 1.0),  # ratio 1.2
+        ("-1", "1", 0.0),  # negative ratio
+        ("about 2 meters", "2", 0.0),  # non-numeric prediction -> 0
+    ],
+)
+def test_spatial_ratio(prediction, reference, expected):
+    assert score("spatial_ratio", prediction, [reference]) == pytest.approx(expected)
+
+
+def test_relaxed_numeric_skips_non_numeric_reference():
+    assert score("relaxed_numeric", "5", ["five", "5.1"]) == pytest.approx(1.0)  # 0.1/5.1 < 3%
+
+
+# ------------------------------------------------------------------ anls
+
+
+def test_levenshtein():
+    assert levenshtein("kitten", "sitting") == 3
+    assert levenshtein("", "abc") == 3
+    assert levenshtein("abc", "abc") == 0
+
+
+def test_anls_close_match():
+    # lev("hello wrld", "hello world") = 1, max len = 11 -> 1 - 1/11 = 10/11
+    assert score("anls", "hello wrld", ["hello world"]) == pytest.approx(10 / 11)
+
+
+def test_anls_just_above_threshold():
+    # ref "abcdefghi" (9 chars), pred replaces the last 4: lev = 4, NL = 4/9 = 0.444 < 0.5
+    # -> s = 1 - 4/9 = 5/9 = 0.5556
+    assert score("anls", "abcdeWXYZ", ["abcdefghi"]) == pytest.approx(5 / 9)
+
+
+def test_anls_just_below_threshold():
+    # lev = 5 of 9, NL = 5/9 = 0.556 >= 0.5 -> s = 4/9 = 0.444 < 0.5 -> 0
+    assert score("anls", "abcdVWXYZ", ["abcdefghi"]) == pytest.approx(0.0)
+
+
+def test_anls_boundary_is_exclusive():
+    # lev("abxy", "abcd") = 2, NL = 2/4 = 0.5 exactly -> 0 (official DocVQA: NL < 0.5 kept)
+    assert score("anls", "abxy", ["abcd"]) == pytest.approx(0.0)
+
+
+def test_anls_case_and_whitespace_insensitive():
+    assert score("anls", "  Hello   WORLD ", ["hello world"]) == pytest.approx(1.0)
+
+
+def test_anls_max_over_references():
+    # vs "hello world": 10/11; vs "xyz": 0
+    assert score("anls", "hello wrld", ["xyz", "hello world"]) == pytest.approx(10 / 11)
+
+
+def test_anls_empty_strings():
+    assert score("anls", "", [""]) == pytest.approx(1.0)
+    assert score("anls", "", ["abc"]) == pytest.approx(0.0)
+
+
+# ------------------------------------------------------------------ vqa_accuracy
+
+
+def _ten(k: int, hit: str = "cat", miss: str = "dog") -> list[str]:
+    return [hit] * k + [miss] * (10 - k)
+
+
+@pytest.mark.parametrize(
+    ("k", "expected"),
+    [
+        # Leave-one-out over 10 answers with k matching: holding out a match leaves k-1,
+        # holding out a non-match leaves k; acc = (k*min((k-1)/3,1) + (10-k)*min(k/3,1))/10.
+        (0, 0.0),
+        (1, 0.3),  # (1*0 + 9*(1/3)) / 10 = 3/10
+        (2, 0.6),  # (2*(1/3) + 8*(2/3)) / 10 = (2/3 + 16/3) / 10 = 6/10
+        (3, 0.9),  # (3*(2/3) + 7*1) / 10 = (2 + 7) / 10
+        (4, 1.0),  # (4*1 + 6*1) / 10
+        (10, 1.0),
+    ],
+)
+def test_vqa_accuracy_leave_one_out(k, expected):
+    assert score("vqa_accuracy", "cat", _ten(k)) == pytest.approx(expected)
+
+
+def test_vqa_accuracy_fewer_than_ten_answers():
+    assert score("vqa_accuracy", "cat", ["cat"]) == pytest.approx(1 / 3)
+    assert score("vqa_accuracy", "cat", ["cat", "cat", "dog"]) == pytest.approx(2 / 3)
+    assert score("vqa_accuracy", "cat", ["cat", "cat", "cat"]) == pytest.approx(1.0)
+
+
+def test_vqa_accuracy_normalisation_in_scoring():
+    # "Two." -> "2" matches three annotators' "2" -> 0.9 by the k = 3 formula
+    assert score("vqa_accuracy", "Two.", ["2", "2", "2"] + ["3"] * 7) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("Two", "2"),
+        ("The dog.", "dog"),
+        ("1,000", "1000"),
+        ("3.5", "3.5"),  # decimal point kept
+        ("t-shirt", "t shirt"),
+        ("don't", "dont"),
+        ("an  apple!", "apple"),
+        ("ten", "10"),
+    ],
+)
+def test_normalize_vqa(raw, normalised):
+    assert normalize_vqa(raw) == normalised
+
+
+# ------------------------------------------------------------------ multiple_choice
+
+CHOICES = ["red", "green", "blue"]
+
+
+@pytest.mark.parametrize(
+    ("prediction", "expected"),
+    [
+        ("B", 1.0),
+        ("(B)", 1.0),
+        ("B.", 1.0),
+        (" b ", 1.0),
+        ("green", 1.0),
+        ("Green.", 1.0),
+        ("A", 0.0),  # wrong letter
+        ("D", 0.0),  # letter past the options
+        ("blue", 0.0),  # wrong text
+        ("B. green", 0.0),  # letter plus text is not accepted
+    ],
+)
+def test_multiple_choice(prediction, expected):
+    assert score("multiple_choice", prediction, ["green"], CHOICES) == pytest.approx(expected)
+
+
+def test_multiple_choice_first_option_lowercase_letter():
+    # "a" is an article under SQuAD normalisation; the letter check still sees it
+    assert score("multiple_choice", "a", ["red"], CHOICES) == pytest.approx(1.0)
+
+
+def test_multiple_choice_requires_choices():
+    with pytest.raises(ValueError):
+        score("multiple_choice", "B", ["green"], None)
+    with pytest.raises(ValueError):
+        score("multiple_choice", "B", ["green"], [])
+
+
+def test_multiple_choice_answer_must_be_an_option():
+    with pytest.raises(ValueError, match="not among the choices"):
+        score("multiple_choice", "B", ["purple"], CHOICES)
+
+
+# ------------------------------------------------------------------ rouge_l
+
+
+def test_rouge_l_hand_computed():
+    # pred: the quick brown fox jumps (5 tokens); ref: quick fox jumped (3 tokens)
+    # LCS = "quick fox" = 2; P = 2/5, R = 2/3; F = 2PR/(P+R) = (8/15)/(16/15) = 0.5
+    assert score("rouge_l", "The quick brown fox jumps", ["quick fox jumped"]) == pytest.approx(0.5)
+
+
+def test_rouge_l_order_matters():
+    # LCS("the gunman police killed", "police killed the gunman") = 2 -> P = R = 1/2 -> F = 0.5
+    assert score("rouge_l", "the gunman police killed", ["police killed the gunman"]) == pytest.approx(0.5)
+    # LCS("police kill the gunman", "police killed the gunman") = 3 -> F = 0.75
+    assert score("rouge_l", "Police kill the gunman.", ["police killed the gunman"]) == pytest.approx(0.75)
+
+
+def test_rouge_l_max_over_references_and_punctuation():
+    assert score("rouge_l", "Sales rose, sharply!", ["nothing here", "sales rose sharply"]) == pytest.approx(1.0)
+
+
+def test_rouge_l_empty():
+    assert score("rouge_l", "", ["some text"]) == pytest.approx(0.0)
+    assert score("rouge_l", "", [""]) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------ token_f1
+
+
+def test_token_f1_partial_overlap():
+    # "the big red dog" -> [big, red, dog]; "a red dog barked" -> [red, dog, barked]
+    # overlap 2, P = R = 2/3 -> F1 = 2/3
+    assert score("token_f1", "the big red dog", ["a red dog barked"]) == pytest.approx(2 / 3)
+
+
+def test_token_f1_asymmetric_and_multiset():
+    # P = 2/2, R = 2/3 -> F1 = 2 * 1 * (2/3) / (5/3) = 0.8
+    assert score("token_f1", "red dog", ["big red dog"]) == pytest.approx(0.8)
+    # overlap counts multiplicity: min(2, 1) = 1; P = 1/2, R = 1 -> F1 = 2/3
+    assert score("token_f1", "dog dog", ["dog"]) == pytest.approx(2 / 3)
+
+
+def test_token_f1_max_over_references():
+    assert score("token_f1", "red dog", ["cat", "big red dog"]) == pytest.approx(0.8)
+    assert score("token_f1", "cat", ["dog"]) == pytest.approx(0.0)
+
+
+# ------------------------------------------------------------------ dispatch and aggregation
+
+
+def test_unknown_metric_lists_valid_names():
+    with pytest.raises(KeyError) as info:
+        score("bleu", "x", ["x"])
+    message = str(info.value)
+    assert "bleu" in message
+    for name in EXPECTED_METRICS:
+        assert name in message
+    with pytest.raises(ValueError):  # also catchable as ValueError
+        score("bleu", "x", ["x"])
+    assert issubclass(UnknownMetricError, KeyError)
+
+
+def test_answers_must_be_a_non_empty_list():
+    with pytest.raises(TypeError):
+        score("exact_match", "cat", "cat")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        score("exact_match", "cat", [])
+
+
+@pytest.mark.parametrize("metric", sorted(EXPECTED_METRICS - {"multiple_choice"}))
+def test_scores_are_floats_in_unit_interval(metric):
+    for prediction in ["42", "the answer", "", "B"]:
+        value = score(metric, prediction, ["42", "an answer"])
+        assert isinstance(value, float)
+        assert 0.0 <= value <= 1.0
+
+
+def test_aggregate_mean():
+    result = aggregate("anls", [1.0, 0.0, 0.5, 0.3])
+    assert isinstance(result, float)
+    assert result == pytest.approx(0.45)  # 1.8 / 4
+
+
+def test_aggregate_errors():
+    with pytest.raises(ValueError):
+        aggregate("anls", [])
+    with pytest.raises(KeyError, match="valid metrics"):
+        aggregate("nope", [1.0])

@@ -1,0 +1,23 @@
+# Helpers shared by the rule files: paths and the study's targets.
+
+
+def table_dir(seed):
+    """Primary seed's tables sit in tables/; other seeds' in tables/seed<k>/."""
+    return f"{R}/tables" if seed == PRIMARY_SEED else f"{R}/tables/seed{seed}"
+
+
+def eval_scores(seed):
+    return [f"{R}/eval/base/scores.json"] + [f"{R}/eval/seed{seed}/{s}/scores.json" for s in DATASETS]
+
+
+def ground_truth_outputs():
+    outs = [
+        f"{R}/tables/scores.csv",
+        f"{R}/tables/delta.csv",
+        f"{R}/figures/delta_heatmap.pdf",
+        f"{R}/figures/delta_heatmap.png",
+    ]
+    outs += [f"{table_dir(s)}/delta.csv" for s in SEEDS]
+    if len(SEEDS) > 1:
+        outs.append(f"{R}/tables/noise_ceiling.csv")
+    return outs
