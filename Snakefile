@@ -27,8 +27,11 @@ include: "workflow/rules/base.smk"
 include: "workflow/rules/finetune.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/groundtruth.smk"
+include: "workflow/rules/prophet.smk"
+include: "workflow/rules/rank.smk"
 
 
 rule all:
     input:
         ground_truth_outputs(),
+        prophet_outputs(),

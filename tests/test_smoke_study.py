@@ -73,3 +73,47 @@ def test_second_run_has_nothing_to_do(smoke_run):
     result = _snakemake(smoke_run.parent.parent, "-n")
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.integration
+def test_smoke_study_ranks_sources_with_tau_and_ablations(smoke_run):
+    terms = pd.read_csv(smoke_run / "tables" / "prophet_terms.csv")
+    assert len(terms) == len(SMOKE) ** 2
+    metric = pd.read_csv(smoke_run / "tables" / "metric.csv", index_col=0)
+    # M recomputed from the stored factors equals the stored metric.
+    row = terms.iloc[5]
+    expected = row.qsim * row.asim * row.isim * row.ppl_source * row.diversity / row.ppl_target
+    assert metric.loc[row.source, row.target] == pytest.approx(expected, rel=1e-6)
+    tau = pd.read_csv(smoke_run / "tables" / "tau.csv")
+    assert set(tau["axis"]) == {"target", "source"}
+    ablations = pd.read_csv(smoke_run / "tables" / "ablations.csv")
+    assert {"full", "w/o PPL", "PPL x similarity", "task family (same family = 1)"} <= set(ablations["variant"])
+    comparison = pd.read_csv(smoke_run / "tables" / "paper_comparison.csv")
+    assert comparison.loc[comparison["quantity"] == "tau", "paper"].item() == pytest.approx(0.860)
+    cost = pd.read_csv(smoke_run / "tables" / "compute_cost.csv")
+    assert {"finetune", "evaluate", "features"} <= set(cost["stage"])
+
+
+@pytest.mark.integration
+def test_score_command_ranks_a_folder_dataset_for_a_parquet_target(smoke_run, tmp_path, capsys):
+    from dataprophet.cli import main
+
+    source = tmp_path / "my_charts"
+    source.mkdir()
+    frame = pd.read_parquet(smoke_run / "data" / "train" / "chart_bar.parquet").head(16)
+    lines = []
+    for i, rec in enumerate(frame.itertuples()):
+        (source / f"{i}.png").write_bytes(rec.image)
+        lines.append(json.dumps({"image": f"{i}.png", "question": rec.question, "answer": rec.answers[0]}))
+    (source / "data.jsonl").write_text("\n".join(lines) + "\n")
+    code = main([
+        "score", "--model", str(smoke_run / "models" / "base"),
+        "--target", str(smoke_run / "data" / "test" / "count_shapes.parquet"),
+        "--sources", str(source), str(smoke_run / "data" / "train" / "ocr_cover.parquet"),
+        "--samples", "16", "--k", "3", "--out", str(tmp_path / "ranking.csv"),
+    ])
+    assert code == 0
+    ranking = pd.read_csv(tmp_path / "ranking.csv")
+    assert set(ranking["source"]) == {"my_charts", "ocr_cover"}
+    assert ranking["M"].is_monotonic_decreasing
+    assert "best first" in capsys.readouterr().out

@@ -163,6 +163,198 @@ def cmd_agreement(args) -> None:
         print(f"{s['pair']}: tau_tgt {s['tau_tgt_mean']:.3f}, tau_src {s['tau_src_mean']:.3f}, spearman {s['matrix_spearman']:.3f}")
 
 
+def cmd_features(args) -> None:
+    """Features of dataset splits from the frozen base model (embeddings + answer NLL).
+
+    Reproduce: snakemake results/mini/features/train/ocr_cover.npz
+    """
+    from dataprophet.contract import read_table
+    from dataprophet.features import extract, subsample
+    from dataprophet.metric import FeatureSet, save_features
+    from dataprophet.modeling import load_finetuned, load_processor
+
+    _set_threads(args.threads)
+    frames = {Path(p).stem: subsample(read_table(p, validate=True), args.samples, args.seed) for p in args.tables}
+    processor = load_processor(args.base, args.max_tiles)
+    model = load_finetuned(args.base, None, args.dtype).eval()
+    for name, frame in frames.items():
+        arrays = extract(model, processor, frame, args.batch_size, args.text_encoder)
+        features = FeatureSet(**arrays).validate(name)
+        save_features(features, Path(args.out_dir) / f"{name}.npz")
+        print(f"{name}: {len(frame)} samples, PPL {float(__import__('numpy').exp(arrays['nll'].mean())):.3f}")
+
+
+def cmd_prophet(args) -> None:
+    """All DataProphet factors per (source, target) and the metric matrix, from features.
+
+    Reproduce: snakemake results/mini/tables/metric.csv
+    """
+    from dataprophet.atomic import write_csv
+    from dataprophet.metric import load_features, metric_matrix, prophet_terms
+    from dataprophet.plots import metric_heatmap
+
+    sources = {Path(p).stem: load_features(p, Path(p).stem) for p in args.sources}
+    targets = {Path(p).stem: load_features(p, Path(p).stem) for p in args.targets}
+    terms = prophet_terms(sources, targets, k=args.k, seed=args.seed)
+    metric = metric_matrix(terms)
+    write_csv(terms, args.terms, index=False, float_format="%.8g")
+    write_csv(metric, args.metric, float_format="%.8g")
+    metric_heatmap(metric, args.figure, args.title)
+
+
+def cmd_rank(args) -> None:
+    """Kendall's tau of the metric against the ground truth, ablations, paper comparison.
+
+    Reproduce: snakemake results/mini/tables/tau.csv
+    """
+    import pandas as pd
+
+    from dataprophet.atomic import write_csv, write_json
+    from dataprophet.metric import metric_matrix
+    from dataprophet.plots import tau_by_target
+    from dataprophet.prophet import ablation_table, paper_comparison
+    from dataprophet.ranking import tau_report
+
+    truth = _defined_truth(pd.read_csv(args.truth, index_col=0))
+    terms = pd.read_csv(args.terms)
+    info = json.loads(args.datasets)
+    tau_kwargs = {"variant": args.variant, "exclude_diagonal": args.exclude_diagonal, "n_boot": args.bootstrap, "seed": args.seed}
+    scores = metric_matrix(terms).loc[truth.index, truth.columns]
+    per_item, summary = tau_report(truth, scores, **tau_kwargs)
+    if args.noise_ceiling:
+        ceiling = json.loads(Path(args.noise_ceiling).read_text())["pairs"]
+        summary["noise_ceiling_tau_tgt"] = sum(p["tau_tgt_mean"] for p in ceiling) / len(ceiling)
+        summary["noise_ceiling_tau_src"] = sum(p["tau_src_mean"] for p in ceiling) / len(ceiling)
+    families = {name: d["family"] for name, d in info.items()}
+    ablations = ablation_table(truth, terms, families, **tau_kwargs)
+    mirrors = {name: d["mirrors"] for name, d in info.items()}
+    write_csv(per_item, args.tau, index=False, float_format="%.4f")
+    write_json(summary, Path(args.tau).with_name("tau_summary.json"))
+    write_csv(ablations, args.ablations, index=False, float_format="%.4f")
+    write_csv(paper_comparison(per_item, summary, ablations, mirrors), args.comparison, index=False, float_format="%.4f")
+    tau_by_target(per_item, summary, args.figure)
+    print(_format_summary(summary))
+
+
+def _defined_truth(delta):
+    """Drop targets whose Delta is undefined (zero base score), saying so."""
+    undefined = [t for t in delta.columns if delta[t].isna().any()]
+    if undefined:
+        print(f"note: Delta undefined (zero base score) on {undefined}; left out of the ranking", file=sys.stderr)
+        delta = delta.drop(columns=undefined)
+    return delta
+
+
+def _format_summary(summary: dict) -> str:
+    lines = []
+    for key in ("tau_tgt", "tau_src"):
+        lines.append(f"{key}: {summary[key]:.3f} [{summary[key + '_low']:.3f}, {summary[key + '_high']:.3f}]")
+    lines.append(f"tau (overall): {summary['tau']:.3f}")
+    if "noise_ceiling_tau_tgt" in summary:
+        lines.append(f"noise ceiling (seed-to-seed) tau_tgt: {summary['noise_ceiling_tau_tgt']:.3f}")
+    return "\n".join(lines)
+
+
+def cmd_tau(args) -> None:
+    """Evaluate any predictor against any ground truth given as matrices (CSV).
+
+    Matrices have sources as rows and targets as columns; labels are matched by name.
+    Reproduce: dataprophet tau --truth results/mini/tables/delta.csv --scores results/mini/tables/metric.csv
+    """
+    import pandas as pd
+
+    from dataprophet.ranking import tau_report
+
+    truth = _read_matrix(args.truth)
+    scores = _read_matrix(args.scores)
+    per_item, summary = tau_report(
+        truth, scores, variant=args.variant, exclude_diagonal=args.exclude_diagonal, n_boot=args.bootstrap, seed=0
+    )
+    with pd.option_context("display.max_rows", None):
+        for axis in ("target", "source"):
+            part = per_item[per_item["axis"] == axis].set_index("name")["tau"]
+            print(f"per {axis}:\n{part.round(3).to_string()}\n")
+    print(_format_summary(summary))
+
+
+def _read_matrix(path: str):
+    import pandas as pd
+
+    if not Path(path).exists():
+        raise FileNotFoundError(f"matrix file {path} does not exist")
+    frame = pd.read_csv(path, index_col=0)
+    non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if non_numeric:
+        raise ValueError(f"{path}: non-numeric column(s) {non_numeric}")
+    if frame.index.duplicated().any() or frame.columns.duplicated().any():
+        raise ValueError(f"{path}: duplicate row or column labels")
+    return frame
+
+
+def cmd_score(args) -> None:
+    """Rank your candidate source datasets for your target with a base model (training-free).
+
+    Inputs: contract .parquet tables or folders with data.jsonl (see README, "Choosing data").
+    Reproduce: dataprophet score --model results/mini/models/base --target results/mini/data/test/chart_bar.parquet --sources results/mini/data/train/*.parquet
+    """
+    import pandas as pd
+
+    from dataprophet.features import extract, subsample
+    from dataprophet.metric import FeatureSet, metric_matrix, prophet_terms
+    from dataprophet.modeling import load_finetuned, load_processor
+    from dataprophet.userdata import load_user_dataset
+
+    _set_threads(args.threads)
+    target_name, target = load_user_dataset(args.target)
+    sources = dict(load_user_dataset(p) for p in args.sources)
+    if target_name in sources:
+        target_name = f"{target_name} (target)"
+    processor = load_processor(args.model, args.max_tiles)
+    model = load_finetuned(args.model, None, args.dtype).eval()
+
+    def features(name, frame):
+        arrays = extract(model, processor, subsample(frame, args.samples, args.seed), args.batch_size, args.text_encoder)
+        return FeatureSet(**arrays).validate(name)
+
+    terms = prophet_terms(
+        {n: features(n, f) for n, f in sources.items()}, {target_name: features(target_name, target)}, k=args.k, seed=args.seed
+    )
+    terms["M"] = metric_matrix(terms)[target_name].loc[terms["source"]].to_numpy()
+    ranking = terms.sort_values("M", ascending=False).drop(columns=["target"]).reset_index(drop=True)
+    ranking.index += 1
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        print(f"candidate sources for target {target_name}, best first:")
+        print(ranking.to_string(float_format=lambda v: f"{v:.4g}"))
+    if args.out:
+        from dataprophet.atomic import write_csv
+
+        write_csv(ranking, args.out, index_label="rank")
+
+
+def cmd_cost(args) -> None:
+    """Compute time of the prophet stages vs the ground-truth stages, from benchmark files.
+
+    Reproduce: snakemake results/mini/tables/compute_cost.csv
+    """
+    import pandas as pd
+
+    from dataprophet.atomic import write_csv
+
+    root = Path(args.benchmarks)
+    rows = []
+    for path in sorted(root.rglob("*.tsv")):
+        stage = path.relative_to(root).parts[0].removesuffix(".tsv")
+        rows.append({"stage": stage, "job": str(path.relative_to(root)), "seconds": float(pd.read_csv(path, sep="\t")["s"].iloc[0])})
+    jobs = pd.DataFrame(rows)
+    per_stage = jobs.groupby("stage")["seconds"].agg(["count", "sum"]).reset_index()
+    truth = per_stage[per_stage["stage"].isin(["finetune", "evaluate"])]["sum"].sum()
+    prophet = per_stage[per_stage["stage"].isin(["features", "prophet", "rank"])]["sum"].sum()
+    per_stage["fraction_of_finetune_plus_evaluate"] = per_stage["sum"] / truth if truth else float("nan")
+    write_csv(per_stage, args.out, index=False, float_format="%.3f")
+    print(per_stage.to_string(index=False))
+    print(f"prophet (features + scores + ranking) / (fine-tune + evaluate) = {prophet / truth:.3%}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dataprophet", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +415,73 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", nargs="+", required=True, help="one label per delta table, e.g. seed0 seed1")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("features", help=cmd_features.__doc__.splitlines()[0])
+    p.add_argument("--base", required=True)
+    p.add_argument("--tables", nargs="+", required=True)
+    p.add_argument("--samples", type=int, default=0, help="uniform subsample per dataset (0 = all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--text-encoder", choices=["mllm", "minilm"], default="mllm")
+    p.add_argument("--max-tiles", type=int, default=1)
+    p.add_argument("--dtype", default="float32")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=cmd_features)
+
+    p = sub.add_parser("prophet", help=cmd_prophet.__doc__.splitlines()[0])
+    p.add_argument("--sources", nargs="+", required=True, help="source (train) feature files")
+    p.add_argument("--targets", nargs="+", required=True, help="target (test) feature files")
+    p.add_argument("--k", type=int, default=10, help="k-means clusters for the diversity term")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--terms", required=True)
+    p.add_argument("--metric", required=True)
+    p.add_argument("--figure", required=True, help="heatmap path without extension")
+    p.add_argument("--title", default="DataProphet score M(s->t)")
+    p.set_defaults(func=cmd_prophet)
+
+    p = sub.add_parser("rank", help=cmd_rank.__doc__.splitlines()[0])
+    p.add_argument("--truth", required=True, help="delta.csv")
+    p.add_argument("--terms", required=True, help="prophet_terms.csv")
+    p.add_argument("--datasets", required=True, help='JSON {name: {"family": ..., "mirrors": ...}}')
+    p.add_argument("--variant", choices=["a", "b"], default="b")
+    p.add_argument("--exclude-diagonal", action="store_true")
+    p.add_argument("--bootstrap", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--noise-ceiling", default=None, help="noise_ceiling.json, reported beside tau")
+    p.add_argument("--tau", required=True)
+    p.add_argument("--ablations", required=True)
+    p.add_argument("--comparison", required=True)
+    p.add_argument("--figure", required=True)
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("tau", help=cmd_tau.__doc__.splitlines()[0])
+    p.add_argument("--truth", required=True, help="CSV matrix: sources as rows, targets as columns")
+    p.add_argument("--scores", required=True, help="CSV matrix with the same labels, in any order")
+    p.add_argument("--variant", choices=["a", "b"], default="b")
+    p.add_argument("--exclude-diagonal", action="store_true")
+    p.add_argument("--bootstrap", type=int, default=2000)
+    p.set_defaults(func=cmd_tau)
+
+    p = sub.add_parser("score", help=cmd_score.__doc__.splitlines()[0])
+    p.add_argument("--model", required=True, help="saved base model folder")
+    p.add_argument("--target", required=True, help="target dataset (.parquet or folder with data.jsonl)")
+    p.add_argument("--sources", nargs="+", required=True, help="candidate source datasets")
+    p.add_argument("--samples", type=int, default=500)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--text-encoder", choices=["mllm", "minilm"], default="mllm")
+    p.add_argument("--max-tiles", type=int, default=1)
+    p.add_argument("--dtype", default="float32")
+    p.add_argument("--out", default=None, help="optional CSV of the ranking")
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("cost", help=cmd_cost.__doc__.splitlines()[0])
+    p.add_argument("--benchmarks", required=True, help="the study's benchmarks/ folder")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_cost)
     return parser
 
 

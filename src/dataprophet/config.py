@@ -60,6 +60,27 @@ class EvalSettings:
     dtype: str = "float32"
 
 
+@dataclass(frozen=True)
+class ProphetSettings:
+    """Training-free stage: feature sampling, clustering and ranking options."""
+
+    samples_source: int = 0  # per source train split; 0 = all
+    samples_target: int = 0  # per target test split; 0 = all
+    batch_size: int = 64
+    text_encoder: str = "mllm"  # "mllm" (the paper) or "minilm" (sensitivity check)
+    kmeans_k: int = 10
+    seed: int = 0
+    tau_variant: str = "b"
+    exclude_diagonal: bool = False
+    bootstrap: int = 2000
+
+    def __post_init__(self):
+        if self.text_encoder not in ("mllm", "minilm"):
+            raise ConfigError(f"text_encoder {self.text_encoder!r} is not one of 'mllm', 'minilm'")
+        if self.tau_variant not in ("a", "b"):
+            raise ConfigError(f"tau_variant {self.tau_variant!r} is not one of 'a', 'b'")
+
+
 def settings_from_json(cls, text: str):
     """Build a settings dataclass from the JSON a rule passes; unknown keys are errors."""
     raw = json.loads(text)
@@ -89,6 +110,7 @@ class Study:
     finetune: TrainSettings = field(default_factory=TrainSettings)
     finetune_seeds: tuple[int, ...] = (0,)
     evaluate: EvalSettings = field(default_factory=EvalSettings)
+    prophet: ProphetSettings = field(default_factory=ProphetSettings)
     threads: dict = field(default_factory=dict)
 
     @property
@@ -128,6 +150,15 @@ def load_study(config: dict) -> Study:
     for split in ("pretrain", "train", "test"):
         if int(sizes.get(split, 0)) <= 0:
             raise ConfigError(f"config key 'sizes.{split}' must be a positive sample count")
+    prophet = config.get("prophet", {})
+    k = prophet.get("kmeans_k", ProphetSettings.kmeans_k)
+    for key, split in (("samples_source", "train"), ("samples_target", "test")):
+        usable = prophet.get(key) or sizes[split]
+        if key == "samples_source" and min(usable, sizes[split]) <= k:
+            raise ConfigError(
+                f"config key 'prophet.{key}': {min(usable, sizes[split])} source samples cannot form "
+                f"kmeans_k={k} clusters; use more samples or a smaller 'prophet.kmeans_k'"
+            )
     seeds = tuple(config.get("finetune_seeds", [0]))
     if not seeds or len(set(seeds)) != len(seeds):
         raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")
@@ -143,6 +174,7 @@ def load_study(config: dict) -> Study:
         finetune=_section(TrainSettings, config.get("finetune", {}), "finetune"),
         finetune_seeds=seeds,
         evaluate=_section(EvalSettings, config.get("evaluate", {}), "evaluate"),
+        prophet=_section(ProphetSettings, config.get("prophet", {}), "prophet"),
         threads=dict(config.get("threads", {})),
     )
 

@@ -45,3 +45,49 @@ def delta_heatmap(delta: pd.DataFrame, stem: str | Path, title: str) -> None:
     plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
     _save(fig, stem)
     plt.close(fig)
+
+
+def metric_heatmap(metric: pd.DataFrame, stem: str | Path, title: str) -> None:
+    """M(s->t) scaled per target column (M / column max): the ranking each target sees."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    scaled = metric / metric.abs().max(axis=0)
+    size = max(6.0, 0.7 * len(metric.columns) + 2)
+    fig, ax = plt.subplots(figsize=(size, size * 0.8))
+    sns.heatmap(scaled, ax=ax, cmap="viridis", annot=True, fmt=".2f", annot_kws={"size": 7}, linewidths=0.5,
+                cbar_kws={"label": "M(s->t) / max over sources"})
+    ax.set_xlabel("target")
+    ax.set_ylabel("source")
+    ax.set_title(title)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    _save(fig, stem)
+    plt.close(fig)
+
+
+def tau_by_target(per_item: pd.DataFrame, summary: dict, stem: str | Path) -> None:
+    """Per-target tau_Tgt bars with the mean, its interval, and the noise ceiling if known."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    data = per_item[per_item["axis"] == "target"]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * len(data) + 2), 4))
+    sns.barplot(data=data, x="name", y="tau", ax=ax, color="#4c72b0")
+    ax.axhline(summary["tau_tgt"], color="black", lw=1, label=f"mean tau_Tgt {summary['tau_tgt']:.3f}")
+    ax.axhspan(summary["tau_tgt_low"], summary["tau_tgt_high"], color="grey", alpha=0.2, label="95% bootstrap interval")
+    if "noise_ceiling_tau_tgt" in summary:
+        ax.axhline(summary["noise_ceiling_tau_tgt"], color="#c44e52", ls="--", lw=1,
+                   label=f"seed-to-seed ceiling {summary['noise_ceiling_tau_tgt']:.3f}")
+    ax.set_ylim(-1, 1)
+    ax.set_xlabel("target")
+    ax.set_ylabel("Kendall's tau (sources ranked)")
+    ax.legend(fontsize=8, loc="lower right")
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    _save(fig, stem)
+    plt.close(fig)

@@ -70,3 +70,79 @@ def matrix_spearman(a: pd.DataFrame, b: pd.DataFrame) -> float:
     """Spearman correlation over all cells (main effects included)."""
     b = align(a, b, ("first", "second"))
     return float(spearmanr(a.to_numpy().ravel(), b.to_numpy().ravel()).statistic)
+
+
+def bootstrap_ci(values: pd.Series, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval for the mean of ``values`` (per-target or per-source taus).
+
+    Resamples the items (targets or sources) with replacement ``n_boot`` times and takes the
+    (1 - level)/2 and (1 + level)/2 quantiles of the resampled means. NaN values are left out
+    before resampling (callers report how many). Deterministic given ``seed``. The taus of
+    different targets share the same source scores, so they are not independent and the
+    interval is an approximation that ignores that dependence.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be >= 1, got {n_boot}")
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        raise ValueError("bootstrap_ci needs at least one non-NaN value")
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def _square_labels(frame: pd.DataFrame, name: str) -> None:
+    if len(frame.index) != len(frame.columns) or set(frame.index) != set(frame.columns) or frame.index.has_duplicates:
+        raise MatrixError(
+            f"{name}: excluding the diagonal needs a square matrix with identical row and column labels; "
+            f"rows {list(frame.index)}, columns {list(frame.columns)}"
+        )
+
+
+def tau_report(
+    truth: pd.DataFrame,
+    scores: pd.DataFrame,
+    variant: str = "b",
+    exclude_diagonal: bool = False,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[pd.DataFrame, dict]:
+    """Per-target and per-source Kendall taus with bootstrap intervals for their means.
+
+    Returns ``(per_item, summary)``. ``per_item`` has columns axis ('target' or 'source'),
+    name, tau; a tau that is NaN (a constant ranking on either side) stays NaN there.
+    ``summary`` holds, for ax in (tgt, src): tau_<ax> (mean over non-NaN items),
+    tau_<ax>_low / tau_<ax>_high (``bootstrap_ci``), tau_<ax>_n (items used) and
+    tau_<ax>_nan (items left out as NaN); tau = (tau_tgt + tau_src) / 2; and the settings.
+    If every item of an axis is NaN its mean and interval are NaN.
+    """
+    if exclude_diagonal:
+        _square_labels(truth, "truth")
+        _square_labels(scores, "scores")
+    per_tgt = per_target_tau(truth, scores, variant, exclude_diagonal)
+    per_src = per_source_tau(truth, scores, variant, exclude_diagonal)
+    per_item = pd.concat(
+        [
+            pd.DataFrame({"axis": "target", "name": per_tgt.index, "tau": per_tgt.to_numpy(dtype=float)}),
+            pd.DataFrame({"axis": "source", "name": per_src.index, "tau": per_src.to_numpy(dtype=float)}),
+        ],
+        ignore_index=True,
+    )
+    summary: dict = {"variant": variant, "exclude_diagonal": exclude_diagonal, "n_boot": n_boot, "seed": seed, "level": level}
+    for key, series in (("tau_tgt", per_tgt), ("tau_src", per_src)):
+        x = series.to_numpy(dtype=float)
+        finite = x[~np.isnan(x)]
+        summary[f"{key}_n"] = int(finite.size)
+        summary[f"{key}_nan"] = int(np.isnan(x).sum())
+        if finite.size:
+            summary[key] = float(finite.mean())
+            summary[f"{key}_low"], summary[f"{key}_high"] = bootstrap_ci(series, n_boot, level, seed)
+        else:
+            summary[key] = summary[f"{key}_low"] = summary[f"{key}_high"] = float("nan")
+    summary["tau"] = (summary["tau_tgt"] + summary["tau_src"]) / 2
+    return per_item, summary

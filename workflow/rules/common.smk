@@ -21,3 +21,16 @@ def ground_truth_outputs():
     if len(SEEDS) > 1:
         outs.append(f"{R}/tables/noise_ceiling.csv")
     return outs
+
+
+def prophet_outputs():
+    return [
+        f"{R}/tables/prophet_terms.csv",
+        f"{R}/tables/metric.csv",
+        f"{R}/figures/metric_heatmap.png",
+        f"{R}/tables/tau.csv",
+        f"{R}/tables/ablations.csv",
+        f"{R}/tables/paper_comparison.csv",
+        f"{R}/figures/tau_by_target.png",
+        f"{R}/tables/compute_cost.csv",
+    ]
