@@ -16,8 +16,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
 
 
+NETGUARD = ROOT / "tests" / "netguard"
+
+
 def _snakemake(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    """Run the smoke study with every Python process barred from the network."""
+    env = dict(
+        os.environ,
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        PYTHONPATH=os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")]),
+        DATAPROPHET_NETLOG=str(workdir / "network_attempts.log"),
+    )
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
            "--configfile", str(ROOT / "config" / "smoke.yaml"), "--cores", "2", *extra]
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900)
@@ -69,6 +78,21 @@ def test_smoke_study_measures_seed_agreement(smoke_run):
 
 
 @pytest.mark.integration
+def test_smoke_study_made_no_network_connection(smoke_run):
+    log = smoke_run.parent.parent / "network_attempts.log"
+    assert not log.exists(), log.read_text()
+
+
+@pytest.mark.integration
+def test_network_guard_really_blocks(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(NETGUARD), DATAPROPHET_NETLOG=str(tmp_path / "net.log"))
+    code = "import socket; socket.create_connection(('127.0.0.1', 9), timeout=1)"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and "blocked" in result.stderr
+    assert "127.0.0.1" in (tmp_path / "net.log").read_text()
+
+
+@pytest.mark.integration
 def test_second_run_has_nothing_to_do(smoke_run):
     result = _snakemake(smoke_run.parent.parent, "-n")
     assert result.returncode == 0
@@ -117,3 +141,16 @@ def test_score_command_ranks_a_folder_dataset_for_a_parquet_target(smoke_run, tm
     assert set(ranking["source"]) == {"my_charts", "ocr_cover"}
     assert ranking["M"].is_monotonic_decreasing
     assert "best first" in capsys.readouterr().out
+
+
+@pytest.mark.integration
+def test_analysis_notebook_runs_on_the_smoke_results(smoke_run, monkeypatch):
+    notebook = json.loads((ROOT / "notebooks" / "explore_results.ipynb").read_text())
+    monkeypatch.setenv("DATAPROPHET_STUDY", "smoke")
+    monkeypatch.setenv("DATAPROPHET_RESULTS", str(smoke_run.parent))
+    namespace: dict = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            exec("".join(cell["source"]), namespace)  # noqa: S102 - the project's own notebook
+    assert 0.0 <= namespace["diagonal_best"] <= 1.0
+    assert "tau" in namespace["summary"]

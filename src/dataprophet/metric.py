@@ -18,10 +18,10 @@ Choices made where the paper is silent (each also stated at the function concern
   expectation, not verified here). We leave values as they are, so that a negative factor
   stays visible in the ``prophet_terms`` table rather than being hidden by a clip.
 * Diversity: z_u is the plain (not re-normalised) mean of the sample's q, a, i embeddings
-  when they share one dimension (the paper's "average of its field embeddings"). The
-  project's feature stage takes images from the vision tower, whose width differs from the
-  text embeddings'; then no mean exists and z_u is the concatenation [q, a, i] / 3 instead
-  (see ``sample_vectors``). k-means++ with ``n_init=10``
+  when they share one dimension (the paper's "average of its field embeddings"); the
+  project's feature stage gives them one width by taking image tokens after the projector.
+  Features whose widths differ (e.g. the MiniLM text encoder) fall back to the
+  concatenation [q, a, i] / 3 (see ``sample_vectors``). k-means++ with ``n_init=10``
   restarts and ``random_state=seed``; silhouette is Euclidean on z; the entropy divides by
   log K with K the number of clusters asked for (empty clusters add 0).
 * ``"ppl"`` as one factor means PPL(s) / PPL(t): the ablation "w/o PPL" drops both.

@@ -48,6 +48,26 @@ def wrap_lora(model, settings: TrainSettings):
     return get_peft_model(model, config)
 
 
+CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
+
+
+def latest_complete_checkpoint(checkpoint_dir: Path) -> Path | None:
+    """The newest checkpoint whose files were all written; incomplete ones are removed.
+
+    A job killed while saving leaves a partial ``checkpoint-N``; resuming from it would
+    fail or silently restart the optimizer, so it is discarded and the previous one used.
+    """
+    if not checkpoint_dir.exists():
+        return None
+    candidates = sorted(checkpoint_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]), reverse=True)
+    for candidate in candidates:
+        weights = any(candidate.glob("*.safetensors"))
+        if weights and all((candidate / name).exists() for name in CHECKPOINT_FILES):
+            return candidate
+        shutil.rmtree(candidate, ignore_errors=True)
+    return None
+
+
 def _training_arguments(settings: TrainSettings, checkpoint_dir: Path, on_gpu: bool):
     from transformers import TrainingArguments
 
@@ -109,9 +129,9 @@ def train(
         data_collator=TrainCollator(processor.tokenizer.pad_token_id),
         processing_class=processor,
     )
-    resume = checkpoint_dir.exists() and any(checkpoint_dir.glob("checkpoint-*"))
+    resume = latest_complete_checkpoint(checkpoint_dir)
     started = time.time()
-    result = trainer.train(resume_from_checkpoint=True if resume else None)
+    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.time() - started
     log = {
         "settings": json.loads(json.dumps(settings.__dict__)),

@@ -13,23 +13,13 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
+from dataprophet.scoring import SCORERS
 from dataprophet.suite import chart, counting, document, general, mapmath, ocr, spatial
 
 FAMILIES: tuple[str, ...] = ("ocr", "chart", "document", "general_vqa", "spatial", "counting", "map_math")
 
-METRICS: frozenset[str] = frozenset(
-    {
-        "exact_match",
-        "relaxed_accuracy",
-        "relaxed_numeric",
-        "spatial_ratio",
-        "anls",
-        "vqa_accuracy",
-        "multiple_choice",
-        "rouge_l",
-        "token_f1",
-    }
-)
+# Scorer names a dataset may use: exactly the scorers the evaluation stage knows.
+METRICS: frozenset[str] = frozenset(SCORERS)
 
 
 @dataclass(frozen=True)

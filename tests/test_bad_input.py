@@ -1,0 +1,122 @@
+"""Bad input is stopped before compute with a message naming the file, row or key."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+
+from dataprophet.cli import main
+from dataprophet.contract import ContractError, read_table, validate_records, write_table
+from dataprophet.userdata import load_user_dataset
+
+
+def _png(colour=(10, 200, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _record(i: int, **changes) -> dict:
+    rec = {
+        "id": f"x-{i}", "dataset": "x", "family": "ocr", "image": _png(), "question": "what colour?",
+        "answers": ["green"], "choices": None, "metric": "exact_match",
+    }
+    rec.update(changes)
+    return rec
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"image": b"not an image at all"}, "row 1 \\(id='x-1'\\): corrupt or unreadable image"),
+        ({"image": _png()[:40]}, "row 1 \\(id='x-1'\\): corrupt or unreadable image"),
+        ({"question": "   "}, "row 1 \\(id='x-1'\\): empty question"),
+        ({"answers": []}, "row 1 \\(id='x-1'\\): empty answer"),
+        ({"answers": [""]}, "row 1 \\(id='x-1'\\): empty answer"),
+        ({"id": "x-0"}, "row 1: duplicate id 'x-0'"),
+    ],
+)
+def test_contract_rejects_bad_rows_naming_file_and_row(bad, message, tmp_path):
+    records = [_record(0), _record(1, **bad)]
+    target = tmp_path / "t.parquet"
+    with pytest.raises(ContractError, match=f"{target}: {message}"):
+        write_table(records, target)
+    assert not target.exists()  # nothing half-written
+
+
+def test_missing_field_is_named():
+    rec = _record(0)
+    del rec["answers"]
+    with pytest.raises(ContractError, match=r"row 0 \(id='x-0'\) is missing field\(s\) \['answers'\]"):
+        validate_records([rec], "mem")
+
+
+def test_missing_column_in_a_table_is_named(tmp_path):
+    path = tmp_path / "no_answers.parquet"
+    pq.write_table(pa.table({"id": ["a"], "question": ["q"]}), path)
+    with pytest.raises(ContractError, match="no_answers.parquet: missing column"):
+        read_table(path)
+
+
+def test_failed_write_keeps_the_previous_complete_table(tmp_path):
+    path = tmp_path / "t.parquet"
+    write_table([_record(0)], path)
+    with pytest.raises(ContractError):
+        write_table([_record(0), _record(1, image=b"junk")], path)
+    assert len(read_table(path)) == 1
+
+
+def test_folder_dataset_errors_name_the_line(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(_png())
+    (folder / "data.jsonl").write_text(
+        json.dumps({"image": "a.png", "question": "q?", "answer": "a"}) + "\n"
+        + json.dumps({"image": "missing.png", "question": "q?", "answer": "a"}) + "\n"
+    )
+    with pytest.raises(ContractError, match="data.jsonl: line 2: image file .*missing.png does not exist"):
+        load_user_dataset(folder)
+    (folder / "data.jsonl").write_text('{"image": "a.png", "question": "q?"}\n')
+    with pytest.raises(ContractError, match="line 1: missing field 'answer'"):
+        load_user_dataset(folder)
+    (folder / "data.jsonl").write_text("{not json\n")
+    with pytest.raises(ContractError, match="line 1: not valid JSON"):
+        load_user_dataset(folder)
+
+
+def test_evaluate_without_its_base_model_fails_naming_the_folder(tmp_path, capsys):
+    adapter = tmp_path / "ft"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    table = tmp_path / "t.parquet"
+    write_table([_record(0)], table)
+    code = main([
+        "evaluate", "--name", "ft", "--base", str(tmp_path / "no_base"), "--finetuned", str(adapter),
+        "--targets", str(table), "--settings", "{}", "--out-dir", str(tmp_path / "out"),
+    ])
+    assert code == 2
+    assert "no_base" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_settings_key_is_named(tmp_path, capsys):
+    table = tmp_path / "t.parquet"
+    write_table([_record(0)], table)
+    code = main([
+        "finetune", "--base", str(tmp_path), "--train", str(table), "--settings", '{"learning_rat": 1}',
+        "--out", str(tmp_path / "o"), "--checkpoints", str(tmp_path / "c"),
+    ])
+    assert code == 2
+    assert "learning_rat" in capsys.readouterr().err
+
+
+def test_unknown_dataset_name_for_generation_lists_valid_names(tmp_path, capsys):
+    code = main(["generate", "--dataset", "ocr_covr", "--sizes", '{"train": 2}', "--out-dir", str(tmp_path)])
+    assert code == 2
+    assert "ocr_cover" in capsys.readouterr().err

@@ -1,0 +1,84 @@
+"""A fine-tune killed with SIGKILL resumes from its last checkpoint and ends where an
+uninterrupted run ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from dataprophet.config import TrainSettings, to_json
+from dataprophet.contract import write_table
+from dataprophet.modeling import save_model_dir
+from dataprophet.suite import generate_splits
+
+SETTINGS = TrainSettings(method="lora", learning_rate=2e-3, max_steps=60, batch_size=8, save_steps=10, logging_steps=10)
+
+
+@pytest.fixture(scope="module")
+def base_and_data(tmp_path_factory, tiny_parts):
+    root = tmp_path_factory.mktemp("resume")
+    _, processor, model, _ = tiny_parts
+    save_model_dir(model, processor, root / "base")
+    records = generate_splits("chart_bar", {"train": 64}, seed=3)["train"]
+    write_table(records, root / "train.parquet")
+    return root
+
+
+def _command(root: Path, out: str) -> list[str]:
+    return [
+        sys.executable, "-m", "dataprophet.cli", "finetune", "--base", str(root / "base"),
+        "--train", str(root / "train.parquet"), "--settings", to_json(SETTINGS),
+        "--out", str(root / out), "--checkpoints", str(root / f"{out}.ckpt"),
+    ]
+
+
+def _adapter(path: Path) -> dict[str, torch.Tensor]:
+    return load_file(path / "adapter_model.safetensors")
+
+
+def test_killed_finetune_resumes_to_the_uninterrupted_result(base_and_data):
+    root = base_and_data
+    subprocess.run(_command(root, "straight"), check=True, capture_output=True)
+
+    process = subprocess.Popen(_command(root, "killed"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = root / "killed.ckpt" / "checkpoint-30" / "trainer_state.json"
+    deadline = time.time() + 120
+    while not checkpoint.exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert checkpoint.exists(), "the run ended before its checkpoint could be observed"
+    assert not (root / "killed").exists()  # no finished-looking output after a kill
+
+    subprocess.run(_command(root, "killed"), check=True, capture_output=True)
+    log = json.loads((root / "killed" / "train_log.json").read_text())
+    assert log["resumed_from_checkpoint"] is True
+    assert log["global_step"] == SETTINGS.max_steps
+    straight, resumed = _adapter(root / "straight"), _adapter(root / "killed")
+    assert straight.keys() == resumed.keys()
+    for name in straight:
+        torch.testing.assert_close(resumed[name], straight[name], atol=1e-5, rtol=1e-4)
+    assert not (root / "killed.ckpt").exists()  # checkpoints are cleared once finished
+
+
+def test_partial_checkpoint_is_discarded(tmp_path):
+    from dataprophet.train import latest_complete_checkpoint
+
+    good = tmp_path / "checkpoint-10"
+    good.mkdir()
+    for name in ("trainer_state.json", "optimizer.pt", "scheduler.pt", "adapter_model.safetensors"):
+        (good / name).write_text("x")
+    partial = tmp_path / "checkpoint-20"
+    partial.mkdir()
+    (partial / "adapter_model.safetensors").write_text("x")
+    assert latest_complete_checkpoint(tmp_path) == good
+    assert not partial.exists()
