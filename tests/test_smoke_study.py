@@ -154,3 +154,12 @@ def test_analysis_notebook_runs_on_the_smoke_results(smoke_run, monkeypatch):
             exec("".join(cell["source"]), namespace)  # noqa: S102 - the project's own notebook
     assert 0.0 <= namespace["diagonal_best"] <= 1.0
     assert "tau" in namespace["summary"]
+
+
+@pytest.mark.integration
+def test_same_seeds_give_identical_tables_on_cpu(smoke_run, tmp_path):
+    again = _snakemake(tmp_path)
+    assert again.returncode == 0, again.stderr[-4000:]
+    second = tmp_path / "results" / "smoke" / "tables"
+    for name in ("scores.csv", "delta.csv", "seed1/delta.csv", "prophet_terms.csv", "metric.csv", "tau.csv"):
+        assert (smoke_run / "tables" / name).read_bytes() == (second / name).read_bytes(), name

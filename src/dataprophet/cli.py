@@ -170,7 +170,7 @@ def cmd_features(args) -> None:
     """
     from dataprophet.contract import read_table
     from dataprophet.features import extract, subsample
-    from dataprophet.metric import FeatureSet, save_features
+    from dataprophet.metric import FeatureSet, perplexity, save_features
     from dataprophet.modeling import load_finetuned, load_processor
 
     _set_threads(args.threads)
@@ -181,7 +181,7 @@ def cmd_features(args) -> None:
         arrays = extract(model, processor, frame, args.batch_size, args.text_encoder)
         features = FeatureSet(**arrays).validate(name)
         save_features(features, Path(args.out_dir) / f"{name}.npz")
-        print(f"{name}: {len(frame)} samples, PPL {float(__import__('numpy').exp(arrays['nll'].mean())):.3f}")
+        print(f"{name}: {len(frame)} samples, PPL {perplexity(arrays['nll']):.3f}")
 
 
 def cmd_prophet(args) -> None:

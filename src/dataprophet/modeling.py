@@ -44,6 +44,7 @@ class TinyModelSpec:
     vision_hidden: int = 64
     vision_layers: int = 2
     vision_heads: int = 4
+    vision_layer_scale: float = 0.1  # InternViT's layer-scale init (its library default)
     text_hidden: int = 128
     text_layers: int = 2
     text_heads: int = 4
@@ -143,6 +144,7 @@ def tiny_config(spec: TinyModelSpec, tokenizer):
         patch_size=[spec.patch_size, spec.patch_size],
         use_mask_token=False,
         use_absolute_position_embeddings=True,
+        layer_scale_init_value=spec.vision_layer_scale,
     )
     text = Qwen2Config(
         vocab_size=len(tokenizer),
