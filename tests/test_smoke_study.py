@@ -51,7 +51,7 @@ def test_smoke_study_writes_score_and_delta_tables(smoke_run):
     for target in SMOKE:
         if base[target] > 0:
             expected = (scores.loc[SMOKE, target] - base[target]) / base[target]
-            np.testing.assert_allclose(delta[target].to_numpy(), expected.to_numpy(), atol=1e-5)
+            np.testing.assert_allclose(delta[target].to_numpy(), expected.to_numpy(), rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.integration
@@ -74,7 +74,9 @@ def test_smoke_study_keeps_auditable_predictions_and_figures(smoke_run):
 def test_smoke_study_measures_seed_agreement(smoke_run):
     table = pd.read_csv(smoke_run / "tables" / "noise_ceiling.csv")
     assert set(table["pair"]) == {"seed0-seed1"}
-    assert table["tau"].between(-1, 1).all()
+    # A constant Delta row or column (possible at smoke size) has no ranking: tau is NaN.
+    finite = table["tau"].dropna()
+    assert len(finite) > 0 and finite.between(-1, 1).all()
 
 
 @pytest.mark.integration

@@ -119,8 +119,8 @@ def cmd_groundtruth(args) -> None:
     scores = score_table(per_model, args.sources, args.targets)
     delta = delta_matrix(scores)
     out = Path(args.out_dir)
-    write_csv(scores, out / "scores.csv", float_format="%.6f")
-    write_csv(delta, out / "delta.csv", float_format="%.6f")
+    write_csv(scores, out / "scores.csv", float_format="%.10g")
+    write_csv(delta, out / "delta.csv", float_format="%.10g")
     write_json(transfer_summary(delta), out / "transfer_summary.json")
 
 

@@ -39,6 +39,8 @@ def transfer_summary(delta: pd.DataFrame) -> dict:
     values = delta.to_numpy()
     diag = np.diag(values)
     off = values[~np.eye(len(values), dtype=bool)]
+    if off.size == 0:  # a single dataset: there is no off-diagonal transfer to summarise
+        off = np.array([np.nan])
     return {
         "zero_base_targets": degenerate,
         "diagonal_mean": float(diag.mean()),
