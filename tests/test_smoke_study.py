@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +167,45 @@ def test_same_seeds_give_identical_tables_on_cpu(smoke_run, tmp_path):
     second = tmp_path / "results" / "smoke" / "tables"
     for name in ("scores.csv", "delta.csv", "seed1/delta.csv", "prophet_terms.csv", "metric.csv", "tau.csv"):
         assert (smoke_run / "tables" / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def _mtimes(paths) -> dict:
+    return {str(p): p.stat().st_mtime_ns for p in paths}
+
+
+@pytest.mark.integration
+def test_killed_snakemake_reruns_only_unfinished_jobs(tmp_path):
+    results = tmp_path / "results" / "smoke"
+    first = _snakemake(tmp_path, str(results / "models" / "base"))
+    assert first.returncode == 0, first.stderr[-4000:]
+    kept = list((results / "data").rglob("*.parquet")) + [results / "models" / "base" / "model.safetensors"]
+    before = _mtimes(kept)
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+           "--configfile", str(ROOT / "config" / "smoke.yaml"), "--cores", "2"]
+    process = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def logs():
+        found = (results / "models" / "ft").glob("seed*/*/train_log.json")
+        return [p for p in found if not p.parent.name.startswith(".")]
+
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None and not logs():
+        time.sleep(0.05)
+    time.sleep(1.5)  # let Snakemake record the finished job before the kill
+    killed_at = time.time()
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    # Jobs that finished well before the kill must survive it; one finishing at the instant
+    # of the kill may legitimately be redone.
+    finished = [p.parent / "model.safetensors" for p in logs() if p.stat().st_mtime < killed_at - 1.0]
+    assert finished, "no fine-tune finished before the kill"
+    before.update(_mtimes(finished))
+    assert not (results / "tables" / "delta.csv").exists()
+
+    assert _snakemake(tmp_path, "--unlock").returncode == 0  # the killed run's lock is stale
+    again = _snakemake(tmp_path)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert _mtimes(Path(p) for p in before) == before  # finished work was not redone
+    assert (results / "tables" / "delta.csv").exists()

@@ -1,0 +1,66 @@
+"""The smoke study through a real single-node SLURM and the Snakemake SLURM executor.
+
+The test installs (if needed) and starts slurmctld, slurmd and munge, runs the smoke study
+with ``--workflow-profile profiles/slurm``, checks its tables, and stops the daemons it
+started. It needs root and Debian's packages; it is skipped only when the SLURM executor
+plugin is not installed or the machine is not Debian-based with root.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "tests" / "slurm"
+
+
+def _can_run_slurm() -> str | None:
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        return "snakemake-executor-plugin-slurm is not installed"
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return "needs root on a Debian-based machine to install and start SLURM"
+    return None
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    reason = _can_run_slurm()
+    if reason:
+        pytest.skip(reason)
+    state = tmp_path_factory.mktemp("slurm")
+    started = subprocess.run(["bash", str(SCRIPTS / "start_local_slurm.sh"), str(state)], capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr[-3000:]
+    yield {"SLURM_CONF": str(state / "slurm.conf")}
+    subprocess.run(["bash", str(SCRIPTS / "stop_local_slurm.sh"), str(state)], check=False)
+
+
+@pytest.mark.integration
+def test_smoke_study_runs_through_slurm(slurm, tmp_path):
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", **slurm)
+    cmd = [
+        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+        "--configfile", str(ROOT / "config" / "smoke.yaml"),
+        "--workflow-profile", str(ROOT / "profiles" / "slurm"),
+        "--slurm-status-command", "squeue", "--slurm-no-account",
+        "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
+        "--jobs", "2", "--slurm-keep-successful-logs",
+    ]
+    result = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    output = result.stdout + result.stderr
+    assert "sbatch" in output.lower() or "slurm" in output.lower()
+    tables = tmp_path / "results" / "smoke" / "tables"
+    scores = pd.read_csv(tables / "scores.csv", index_col=0)
+    assert list(scores.index)[0] == "base" and scores.shape == (5, 4)
+    assert (tables / "tau.csv").exists()
+    # Jobs really went through SLURM: the plugin writes one log folder per rule.
+    assert any((tmp_path / ".snakemake" / "slurm_logs").rglob("*.log"))
