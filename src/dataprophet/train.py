@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -134,7 +135,7 @@ def train(
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.time() - started
     log = {
-        "settings": json.loads(json.dumps(settings.__dict__)),
+        "settings": asdict(settings),
         "samples": len(dataset),
         "resumed_from_checkpoint": bool(resume),
         "train_seconds": round(seconds, 2),
