@@ -30,7 +30,8 @@ def _set_threads(threads: int) -> None:
 def cmd_generate(args) -> None:
     """Generate one mini-suite dataset's pretrain/train/test splits.
 
-    Reproduce: dataprophet generate --dataset ocr_cover --sizes '{"pretrain": 600, "train": 500, "test": 200}' --seed 0 --out-dir results/mini/data
+    Reproduce: snakemake results/mini/data/train/ocr_cover.parquet
+    (runs: dataprophet generate --dataset ocr_cover --sizes '{"pretrain": 800, "test": 500, "train": 1000}' --seed 0 --image-size 64 --out-dir results/mini/data)
     """
     from dataprophet.contract import write_table
     from dataprophet.suite import generate_splits
