@@ -83,12 +83,7 @@ class ProphetSettings:
 
 def settings_from_json(cls, text: str):
     """Build a settings dataclass from the JSON a rule passes; unknown keys are errors."""
-    raw = json.loads(text)
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(f"unknown {cls.__name__} key(s) {unknown}; valid keys: {sorted(known)}")
-    return cls(**raw)
+    return _build(cls, json.loads(text), f"{cls.__name__} settings")
 
 
 def to_json(settings) -> str:
@@ -128,14 +123,19 @@ def _check_datasets(names, valid, key: str) -> tuple[str, ...]:
 
 
 def _section(cls, raw: dict, key: str):
+    return _build(cls, raw, f"config key '{key}'")
+
+
+def _build(cls, raw: dict, where: str):
+    """One settings dataclass from a dict; unknown keys and bad values name ``where``."""
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"config key '{key}': unknown key(s) {unknown}; valid keys: {sorted(known)}")
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(known)}")
     try:
         return cls(**raw)
     except ConfigError as exc:
-        raise ConfigError(f"config key '{key}': {exc}") from exc
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 def load_study(config: dict) -> Study:
