@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from dataprophet.scoring import (
+    ROUGE_USE_STEMMER,
     SCORERS,
     UnknownMetricError,
+    _bleu_metric,
+    _rouge_l_scorer,
     aggregate,
     levenshtein,
     normalize_vqa,
@@ -23,6 +28,7 @@ EXPECTED_METRICS = {
     "vqa_accuracy",
     "multiple_choice",
     "rouge_l",
+    "bleu",
     "token_f1",
 }
 
@@ -264,29 +270,122 @@ def test_multiple_choice_answer_must_be_an_option():
         score("multiple_choice", "B", ["purple"], CHOICES)
 
 
-# ------------------------------------------------------------------ rouge_l
+# ------------------------------------------------------------------ rouge_l (rouge-score package)
+# Token lists below are what rouge-score's default tokenizer gives with use_stemmer=True:
+# lowercase, non-[a-z0-9] runs -> space, Porter stemming of tokens longer than 3 chars.
 
 
-def test_rouge_l_hand_computed():
-    # pred: the quick brown fox jumps (5 tokens); ref: quick fox jumped (3 tokens)
-    # LCS = "quick fox" = 2; P = 2/5, R = 2/3; F = 2PR/(P+R) = (8/15)/(16/15) = 0.5
-    assert score("rouge_l", "The quick brown fox jumps", ["quick fox jumped"]) == pytest.approx(0.5)
+def test_rouge_l_identical_and_disjoint():
+    assert score("rouge_l", "Sales rose sharply in 2020", ["Sales rose sharply in 2020"]) == pytest.approx(1.0)
+    assert score("rouge_l", "prices fell", ["the cat sat"]) == pytest.approx(0.0)
+
+
+def test_rouge_l_uses_stemming():
+    assert ROUGE_USE_STEMMER is True
+    # pred: [the, quick, brown, fox, jump] (5 tokens; "jumps" -> "jump")
+    # ref:  [quick, fox, jump] (3 tokens; "jumped" -> "jump")
+    # LCS = "quick fox jump" = 3; P = 3/5, R = 3/3; F = 2PR/(P+R) = (6/5)/(8/5) = 0.75
+    # (without stemming LCS would be 2 and F = 0.5)
+    assert score("rouge_l", "The quick brown fox jumps", ["quick fox jumped"]) == pytest.approx(0.75)
+    # "kill" and "killed" both stem to "kill": identical token lists
+    assert score("rouge_l", "Police kill the gunman.", ["police killed the gunman"]) == pytest.approx(1.0)
 
 
 def test_rouge_l_order_matters():
-    # LCS("the gunman police killed", "police killed the gunman") = 2 -> P = R = 1/2 -> F = 0.5
+    # [the, gunman, polic, kill] vs [polic, kill, the, gunman]: LCS = 2, P = R = 1/2 -> F = 0.5
     assert score("rouge_l", "the gunman police killed", ["police killed the gunman"]) == pytest.approx(0.5)
-    # LCS("police kill the gunman", "police killed the gunman") = 3 -> F = 0.75
-    assert score("rouge_l", "Police kill the gunman.", ["police killed the gunman"]) == pytest.approx(0.75)
 
 
-def test_rouge_l_max_over_references_and_punctuation():
-    assert score("rouge_l", "Sales rose, sharply!", ["nothing here", "sales rose sharply"]) == pytest.approx(1.0)
+def test_rouge_l_max_over_references():
+    # pred [sale, rose, sharpli] (3 tokens)
+    # vs "nothing here": LCS 0 -> 0
+    # vs [sale, fell, sharpli]: LCS 2, P = R = 2/3 -> F = 2/3
+    # vs [sale, rose, sharpli, in, 2020]: LCS 3, P = 1, R = 3/5 -> F = (6/5)/(8/5) = 0.75
+    refs = ["nothing here", "sales fell sharply", "sales rose sharply in 2020"]
+    assert score("rouge_l", "sales rose sharply", refs) == pytest.approx(0.75)
+    assert score("rouge_l", "sales rose sharply", refs[::-1]) == pytest.approx(0.75)  # order-free
+
+
+def test_rouge_l_case_and_punctuation_ignored():
+    assert score("rouge_l", "Sales ROSE, sharply!", ["sales rose sharply"]) == pytest.approx(1.0)
+
+
+def test_rouge_l_numbers_and_non_ascii_tokenisation():
+    # "3.5" splits at the point: pred [grew, 3, 5, percent] (4), ref [grew, 35, percent] (3)
+    # LCS = "grew percent" = 2; P = 2/4, R = 2/3; F = 2 * (1/2)(2/3) / (7/6) = 4/7
+    assert score("rouge_l", "grew 3.5 percent", ["grew 35 percent"]) == pytest.approx(4 / 7)
+    # non-ASCII letters are dropped by the package tokenizer: "café" -> "caf" != "cafe"
+    assert score("rouge_l", "café", ["cafe"]) == pytest.approx(0.0)
 
 
 def test_rouge_l_empty():
     assert score("rouge_l", "", ["some text"]) == pytest.approx(0.0)
-    assert score("rouge_l", "", [""]) == pytest.approx(1.0)
+    assert score("rouge_l", "?!", ["some text"]) == pytest.approx(0.0)  # no tokens left
+    assert score("rouge_l", "", [""]) == pytest.approx(0.0)  # package: empty side -> 0
+
+
+@pytest.mark.parametrize("metric", ["rouge_l", "bleu"])
+def test_generation_metrics_validate_references(metric):
+    with pytest.raises(TypeError):
+        score(metric, "cat", "cat")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        score(metric, "cat", [])
+
+
+def test_rouge_l_scorer_built_once():
+    assert _rouge_l_scorer() is _rouge_l_scorer()
+
+
+# ------------------------------------------------------------------ bleu (sacrebleu)
+# sentence BLEU / 100, signature nrefs:N|case:mixed|eff:yes|tok:13a|smooth:exp.
+
+
+def test_bleu_registered_and_selectable():
+    assert "bleu" in SCORERS
+    assert score("bleu", "the cat sat on the mat", ["the cat sat on the mat"]) == 1.0  # clipped, not 1 + 4e-16
+
+
+def test_bleu_identical_and_disjoint():
+    assert score("bleu", "Sales rose.", ["Sales rose."]) == pytest.approx(1.0)
+    assert score("bleu", "a", ["a"]) == pytest.approx(1.0)  # effective order: unigrams only
+    assert score("bleu", "x y z", ["a b c"]) == pytest.approx(0.0)
+
+
+def test_bleu_effective_order_and_brevity_penalty():
+    # hyp [the, cat] (c = 2), ref [the, cat, sat] (r = 3): p1 = 2/2, p2 = 1/1, no 3-/4-grams in
+    # the hypothesis -> effective order 2, geometric mean 1; BP = exp(1 - 3/2) = exp(-0.5)
+    assert score("bleu", "the cat", ["the cat sat"]) == pytest.approx(math.exp(-0.5))
+
+
+def test_bleu_case_sensitive_exp_smoothing_and_punctuation():
+    # 13a splits the final period: hyp [The, Cat, sat, .], ref [the, cat, sat, .]; case counts.
+    # p1 = 2/4 (sat, .), p2 = 1/3 ("sat ."), p3 = 0/2 -> exp smoothing 1/(2*2) = 1/4,
+    # p4 = 0/1 -> 1/(4*1) = 1/4; BP = 1; BLEU = (1/2 * 1/3 * 1/4 * 1/4) ** (1/4) = (1/96) ** 0.25
+    assert score("bleu", "The Cat sat.", ["the cat sat ."]) == pytest.approx((1 / 96) ** 0.25)
+    # same case: "sat." and "sat ." tokenise the same -> identical
+    assert score("bleu", "the cat sat.", ["the cat sat ."]) == pytest.approx(1.0)
+
+
+def test_bleu_multi_reference_is_joint_not_max():
+    # hyp [the, cat, sat, on, the, mat], refs A = "the cat is on the mat", B = "a cat sat on the mat".
+    # Clipped matches against both references together:
+    #   1-grams 6/6; 2-grams 5/5 (the cat: A, cat sat / sat on: B, on the / the mat: both);
+    #   3-grams 3/4 (cat sat on, sat on the: B; on the mat: both; "the cat sat" in neither);
+    #   4-grams 2/3 (cat sat on the, sat on the mat: B). Closest ref length 6 -> BP = 1.
+    # BLEU = (1 * 1 * 3/4 * 2/3) ** (1/4) = 0.5 ** 0.25
+    hyp, refs = "the cat sat on the mat", ["the cat is on the mat", "a cat sat on the mat"]
+    joint = score("bleu", hyp, refs)
+    assert joint == pytest.approx(0.5**0.25)
+    assert joint > max(score("bleu", hyp, [ref]) for ref in refs)
+
+
+def test_bleu_empty():
+    assert score("bleu", "", ["some text"]) == pytest.approx(0.0)
+    assert score("bleu", "", [""]) == pytest.approx(0.0)
+
+
+def test_bleu_metric_built_once():
+    assert _bleu_metric() is _bleu_metric()
 
 
 # ------------------------------------------------------------------ token_f1
@@ -315,13 +414,13 @@ def test_token_f1_max_over_references():
 
 def test_unknown_metric_lists_valid_names():
     with pytest.raises(KeyError) as info:
-        score("bleu", "x", ["x"])
+        score("meteor", "x", ["x"])
     message = str(info.value)
-    assert "bleu" in message
+    assert "meteor" in message
     for name in EXPECTED_METRICS:
         assert name in message
     with pytest.raises(ValueError):  # also catchable as ValueError
-        score("bleu", "x", ["x"])
+        score("meteor", "x", ["x"])
     assert issubclass(UnknownMetricError, KeyError)
 
 

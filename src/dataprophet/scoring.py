@@ -5,7 +5,13 @@ returns a per-sample score in [0, 1]. ``answers`` is the list of reference answe
 (annotators, aliases); ``choices`` is the option list and is used only by
 ``multiple_choice``. Benchmarks name their metric; ``SCORERS`` maps that name to its
 scorer, ``score`` dispatches by name and ``aggregate`` turns per-sample scores into the
-benchmark score (a plain mean).
+benchmark score (a plain mean of the per-sample scores, for every metric; for ``bleu``
+that is mean sentence BLEU, not corpus BLEU).
+
+The generation metrics wrap maintained packages rather than re-implementing them:
+``rouge_l`` is Google's ``rouge-score`` (ROUGE-L F, Porter stemming on) and ``bleu`` is
+``sacrebleu`` sentence-level BLEU; both are imported on first use. The other scorers are
+implemented here.
 
 Each scorer's docstring states its conventions exactly, because a metric that differs
 from the benchmark's own harness by one normalisation step moves the numbers that the
@@ -19,13 +25,15 @@ import re
 import string
 from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import partial
+from functools import cache, partial
 
 __all__ = [
+    "ROUGE_USE_STEMMER",
     "SCORERS",
     "UnknownMetricError",
     "aggregate",
     "anls",
+    "bleu",
     "exact_match",
     "levenshtein",
     "metric_names",
@@ -42,6 +50,9 @@ __all__ = [
 ]
 
 Scorer = Callable[[str, list[str], "list[str] | None"], float]
+
+# ROUGE-L with Porter stemming; see ``rouge_l``.
+ROUGE_USE_STEMMER = True
 
 # Float slack for tolerance comparisons, so that e.g. 1.05 vs 1.0 at a 5% tolerance
 # counts as inside despite (1.05 - 1.0) being 0.05000000000000004 in binary floating point.
@@ -106,19 +117,6 @@ def levenshtein(a: str, b: str) -> int:
         current = [i]
         for j, cb in enumerate(b, start=1):
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def _lcs_length(x: Sequence[str], y: Sequence[str]) -> int:
-    """Length of the longest common subsequence of two token lists."""
-    if len(x) < len(y):
-        x, y = y, x
-    previous = [0] * (len(y) + 1)
-    for tx in x:
-        current = [0]
-        for j, ty in enumerate(y, start=1):
-            current.append(previous[j - 1] + 1 if tx == ty else max(previous[j], current[j - 1]))
         previous = current
     return previous[-1]
 
@@ -303,24 +301,70 @@ def multiple_choice(prediction: str, answers: list[str], choices: list[str] | No
     return 0.0
 
 
-def _text_tokens(text: str) -> list[str]:
-    return str(text).lower().translate(_PUNCT_TABLE).split()
+@cache
+def _rouge_l_scorer():
+    """The one ``rouge_score`` ROUGE-L scorer, built on first use (the import pulls in nltk,
+    which every ``import dataprophet.scoring`` would otherwise pay for)."""
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=ROUGE_USE_STEMMER)
 
 
 def rouge_l(prediction: str, answers: list[str], choices: list[str] | None = None) -> float:
-    """ROUGE-L F1 (beta = 1), max over references.
+    """ROUGE-L F-measure from Google's ``rouge-score`` package, max over references.
 
-    Tokens are whitespace-separated words after lowercasing and dropping ASCII
-    punctuation (no stemming, no stop words). With LCS the longest common subsequence
-    length, P = LCS / len(pred), R = LCS / len(ref), F = 2PR / (P + R). An empty side
-    scores 0 unless both are empty (1). Judge-free metric for chart-to-text style
-    generation datasets.
+    ``rouge_score.rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)``: the package's
+    default tokenizer lowercases, replaces every run of characters outside [a-z0-9] with a
+    space (so punctuation goes, "3.5" becomes "3 5", and non-ASCII letters are dropped:
+    "café" -> "caf"), splits on whitespace and Porter-stems tokens longer than 3
+    characters ("jumps"/"jumped" -> "jump"; "ran"/"run" are not conflated). No stop
+    words. With LCS the longest common subsequence of the token lists, P = LCS / len(pred),
+    R = LCS / len(ref), F = 2PR / (P + R) (beta = 1); this is sentence-level ``rougeL``,
+    not the summary-level ``rougeLsum``. Per reference the package scores 0 when either
+    side has no tokens, so an empty prediction scores 0 and, unlike the SQuAD-style F1
+    here, an empty prediction against an empty reference also scores 0. The score is the
+    largest F over references (``RougeScorer.score_multi``).
+
+    Stemming is on (``ROUGE_USE_STEMMER``) as in the original ROUGE-1.5.5 run with ``-m``
+    that summarisation papers report and the package README's example; HuggingFace
+    ``evaluate``'s "rouge" defaults to no stemming, so its numbers can be lower.
+    Judge-free metric for chart-to-text style generation datasets.
     """
-    pred = _text_tokens(prediction)
-    return max(
-        _f1(_lcs_length(pred, ref), len(pred), len(ref))
-        for ref in (_text_tokens(r) for r in _references(answers))
-    )
+    refs = _references(answers)
+    return float(_rouge_l_scorer().score_multi(refs, str(prediction))["rougeL"].fmeasure)
+
+
+@cache
+def _bleu_metric():
+    """The one sacrebleu sentence-level BLEU object, built on first use."""
+    from sacrebleu.metrics import BLEU
+
+    return BLEU(effective_order=True)
+
+
+def bleu(prediction: str, answers: list[str], choices: list[str] | None = None) -> float:
+    """Sentence-level BLEU from ``sacrebleu``, divided by 100 into [0, 1].
+
+    ``sacrebleu.metrics.BLEU(effective_order=True).sentence_score(prediction, answers)``
+    with sacrebleu's other defaults, i.e. signature
+    ``nrefs:N|case:mixed|eff:yes|tok:13a|smooth:exp``: case-sensitive ("The" and "the"
+    differ), the 13a (mteval-v13a) tokenizer, which splits punctuation off as its own
+    tokens ("sat." -> "sat ."), n-grams up to 4, and NIST "exp" smoothing (the k-th order
+    with zero matches gets precision 1 / (2^k * total n-grams of that order)).
+    Effective order averages the log-precisions only over the orders the prediction has
+    n-grams for (a 2-token prediction uses orders 1-2), so short predictions are not
+    zeroed. No n-gram matches at all, including an empty prediction, gives 0.
+
+    Multiple references are used jointly, as in standard multi-reference BLEU, not as a
+    max over single-reference scores: each prediction n-gram count is clipped at its
+    largest count in any one reference, and the brevity penalty exp(1 - r / c) (when
+    c < r) uses the reference length r closest to the prediction length c (the shorter on
+    a tie). Values are clipped to 1.0 against float round-off (identical strings give
+    100.00000000000004 in sacrebleu). This is per-sample BLEU; ``aggregate`` averages it,
+    which is not corpus BLEU (corpus BLEU pools n-gram counts before dividing).
+    """
+    refs = _references(answers)
+    return min(1.0, _bleu_metric().sentence_score(str(prediction), refs).score / 100.0)
 
 
 def token_f1(prediction: str, answers: list[str], choices: list[str] | None = None) -> float:
@@ -351,6 +395,7 @@ SCORERS: dict[str, Scorer] = {
     "vqa_accuracy": vqa_accuracy,
     "multiple_choice": multiple_choice,
     "rouge_l": rouge_l,
+    "bleu": bleu,
     "token_f1": token_f1,
 }
 
