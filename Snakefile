@@ -1,6 +1,7 @@
 # DataProphet reproduction workflow.
 #   mini study (default):  snakemake            (profile profiles/default: all local cores)
 #   smoke study:           snakemake --configfile config/smoke.yaml
+#   paper study (SLURM):   snakemake --configfile config/paper.yaml --workflow-profile profiles/slurm
 # Every output goes under results/<study name>/.
 
 import json
@@ -9,12 +10,17 @@ import os
 from dataprophet.config import load_study, to_json, validate_against_schema
 
 
-configfile: os.path.join(workflow.basedir, "config/config.yaml")
+# A study config is complete on its own: `--configfile` replaces the default mini study
+# instead of being merged into it (mini keys would leak into the paper study). Small changes
+# on top of any study: `--config key=value`.
+if not workflow.overwrite_configfiles:
+
+    configfile: os.path.join(workflow.basedir, "config/config.yaml")
 
 
 # Validated once, at DAG build: key names and types (JSON schema), then dataset names.
 validate_against_schema(config)
-STUDY = load_study(config)
+STUDY = load_study(config, base_dir=workflow.basedir)
 R = STUDY.results
 DATASETS = list(STUDY.datasets)
 SEEDS = list(STUDY.finetune_seeds)

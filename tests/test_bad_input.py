@@ -39,7 +39,7 @@ def _record(i: int, **changes) -> dict:
         ({"question": "   "}, "row 1 \\(id='x-1'\\): empty question"),
         ({"answers": []}, "row 1 \\(id='x-1'\\): empty answer"),
         ({"answers": [""]}, "row 1 \\(id='x-1'\\): empty answer"),
-        ({"id": "x-0"}, "row 1: duplicate id 'x-0'"),
+        ({"id": "x-0"}, "row 1 \\(id='x-0'\\): duplicate id 'x-0'"),
     ],
 )
 def test_contract_rejects_bad_rows_naming_file_and_row(bad, message, tmp_path):

@@ -43,6 +43,9 @@ def slurm(tmp_path_factory):
     subprocess.run(["bash", str(SCRIPTS / "stop_local_slurm.sh"), str(state)], check=False)
 
 
+MODEL_RULES = ("base_model", "finetune", "evaluate_base", "evaluate_finetuned", "features")
+
+
 @pytest.mark.integration
 def test_smoke_study_runs_through_slurm(slurm, tmp_path):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", **slurm)
@@ -53,6 +56,10 @@ def test_smoke_study_runs_through_slurm(slurm, tmp_path):
         "--slurm-status-command", "squeue", "--slurm-no-account",
         "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
         "--jobs", "2", "--slurm-keep-successful-logs",
+        # The profile's paper-sized memory and CPU requests do not fit this 2-core node; keep
+        # its partition routing (model rules on the "gpu" partition) and shrink the rest.
+        "--set-resources", *[f"{rule}:{key}" for rule in MODEL_RULES
+                             for key in ("slurm_partition=gpu", "mem_mb=2000", "cpus_per_task=1")],
     ]
     result = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]

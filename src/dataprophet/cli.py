@@ -14,8 +14,13 @@ import sys
 from pathlib import Path
 
 
-def _quiet_libraries() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Commands that may reach the hub (paper scale only); every other command runs offline.
+NEEDS_NETWORK = frozenset({"prepare", "fetch-base"})
+
+
+def _quiet_libraries(offline: bool = True) -> None:
+    if offline:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -40,6 +45,39 @@ def cmd_generate(args) -> None:
     splits = generate_splits(args.dataset, sizes, seed=args.seed, image_size=args.image_size)
     for split, records in splits.items():
         write_table(records, Path(args.out_dir) / split / f"{args.dataset}.parquet")
+
+
+def cmd_prepare(args) -> None:
+    """Sample one registry dataset's train and test splits into contract tables (paper scale).
+
+    Reproduce: snakemake --configfile config/paper.yaml results/paper/data/train/chartqa.parquet
+    (runs: dataprophet prepare --dataset chartqa --registry config/datasets --sizes '{"test": 1000, "train": 20000}'
+    --seed 0 --ids-dir results/paper/data/ids --out-dir results/paper/data --rejects results/paper/data/rejects/chartqa.csv)
+    """
+    from dataprophet.prepare import prepare_dataset
+    from dataprophet.registry import load_registry
+
+    registry = load_registry(args.registry, overrides=args.overrides)
+    if args.dataset not in registry:
+        raise ValueError(f"unknown dataset {args.dataset!r}; registry {args.registry} has {sorted(registry)}")
+    report = prepare_dataset(registry[args.dataset], json.loads(args.sizes), args.seed, args.ids_dir, args.out_dir,
+                             args.rejects, args.on_bad_rows)
+    for role, counts in report.items():
+        print(f"{args.dataset} {role}: asked {counts['asked']}, kept {counts['kept']}, rejected {counts['rejected']}")
+    if any(c["rejected"] for c in report.values()):
+        print(f"rejected rows and reasons: {args.rejects}")
+
+
+def cmd_fetch_base(args) -> None:
+    """Put the released base checkpoint (InternVL3-2B-hf) in the study folder (paper scale).
+
+    Reproduce: snakemake --configfile config/paper.yaml results/paper/models/base
+    (runs: dataprophet fetch-base --model-id OpenGVLab/InternVL3-2B-hf --out results/paper/models/base)
+    """
+    from dataprophet.basemodel import fetch_base
+
+    origin = fetch_base(args.model_id, args.revision, args.local_dir, args.out)
+    print(f"base checkpoint from {origin} in {args.out}")
 
 
 def cmd_base(args) -> None:
@@ -368,6 +406,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_generate)
 
+    p = sub.add_parser("prepare", help=cmd_prepare.__doc__.splitlines()[0])
+    p.add_argument("--dataset", required=True, help="registry name, e.g. chartqa")
+    p.add_argument("--registry", default="config/datasets", help="folder of registry files")
+    p.add_argument("--overrides", default=None, help="yaml {dataset: {changes}} merged into the registry")
+    p.add_argument("--sizes", required=True, help='JSON, e.g. {"train": 20000, "test": 1000}')
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ids-dir", required=True, help="sampled ids are saved here and reused on reruns")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--rejects", required=True, help="CSV of rejected rows (empty unless --on-bad-rows skip)")
+    p.add_argument("--on-bad-rows", choices=["error", "skip"], default="error")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("fetch-base", help=cmd_fetch_base.__doc__.splitlines()[0])
+    p.add_argument("--model-id", default="OpenGVLab/InternVL3-2B-hf")
+    p.add_argument("--revision", default=None)
+    p.add_argument("--local-dir", default=None, help="use this folder instead of downloading")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_fetch_base)
+
     p = sub.add_parser("base", help=cmd_base.__doc__.splitlines()[0])
     p.add_argument("--pretrain", nargs="+", required=True, help="pretrain-split tables")
     p.add_argument("--tokenizer-extra", nargs="*", default=[], help="more tables whose text trains the tokenizer")
@@ -487,8 +544,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _quiet_libraries()
     args = build_parser().parse_args(argv)
+    _quiet_libraries(offline=args.command not in NEEDS_NETWORK)
     try:
         args.func(args)
     except (ValueError, KeyError, FileNotFoundError) as exc:

@@ -56,8 +56,40 @@ class TrainSettings:
 class EvalSettings:
     batch_size: int = 64
     max_new_tokens: int = 8
-    max_tiles: int = 1
+    # Longer generation budgets for free-text metrics, e.g. {"rouge_l": 256} for Chart2Text.
+    max_new_tokens_by_metric: dict = field(default_factory=dict)
+    max_tiles: int = 1  # InternVL dynamic tiling: at most this many 448px tiles (+ thumbnail)
     dtype: str = "float32"
+
+    def tokens_for(self, metric: str) -> int:
+        return int(self.max_new_tokens_by_metric.get(metric, self.max_new_tokens))
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The paper study's base checkpoint: a hub id (fetched once) or a folder already on disk."""
+
+    id: str = "OpenGVLab/InternVL3-2B-hf"
+    revision: str | None = None  # a tag or commit; pin it for an exactly repeatable study
+    local_dir: str | None = None  # a pre-downloaded copy (clusters whose GPU nodes are offline)
+
+
+STRATEGIES = ("ddp", "fsdp", "zero2", "zero3")
+
+
+@dataclass(frozen=True)
+class ComputeSettings:
+    """GPUs per job and the multi-GPU strategy; 0 GPUs runs the stage on CPU without a launcher."""
+
+    gpus: dict = field(default_factory=dict)  # {"finetune": 4, "evaluate": 1, "features": 1}
+    strategy: str = "ddp"  # accelerate config in config/accelerate/<strategy>.yaml
+
+    def __post_init__(self):
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
+
+    def gpus_for(self, stage: str) -> int:
+        return int(self.gpus.get(stage, 0))
 
 
 @dataclass(frozen=True)
@@ -73,6 +105,7 @@ class ProphetSettings:
     tau_variant: str = "b"
     exclude_diagonal: bool = False
     bootstrap: int = 2000
+    jobs_per_dataset: bool = False  # one feature job per dataset (GPU clusters) or per split
 
     def __post_init__(self):
         if self.text_encoder not in ("mllm", "minilm"):
@@ -99,6 +132,11 @@ class Study:
     datasets: tuple[str, ...]
     seed: int
     sizes: dict = field(default_factory=dict)
+    registry: str = "config/datasets"  # paper scale: the registry folder
+    registry_overrides: str | None = None  # paper scale: a yaml of per-dataset changes
+    on_bad_rows: str = "error"  # paper scale: "error" stops, "skip" writes a rejects file
+    model: ModelSettings = field(default_factory=ModelSettings)
+    compute: ComputeSettings = field(default_factory=ComputeSettings)
     image_size: int = 64
     tiny_model: dict = field(default_factory=dict)
     pretrain: TrainSettings = field(default_factory=TrainSettings)
@@ -138,18 +176,55 @@ def _build(cls, raw: dict, where: str):
         raise ConfigError(f"{where}: {exc}") from exc
 
 
-def load_study(config: dict) -> Study:
-    """Typed study from the (schema-validated) config dict."""
-    from dataprophet.suite import SUITE
+SCALES = ("mini", "paper")
+# Paper scale has no pretrain split: the base is the released checkpoint.
+SPLITS = {"mini": ("pretrain", "train", "test"), "paper": ("train", "test")}
 
+
+def _resolve(path: str, base_dir: str | Path | None) -> str:
+    """A relative path as given when it exists from the working directory, else from the
+    workflow folder (``snakemake -d elsewhere`` still finds the repo's registry)."""
+    if Path(path).is_absolute() or Path(path).exists() or base_dir is None:
+        return path
+    return str(Path(base_dir) / path)
+
+
+def _valid_datasets(scale: str, folder: str) -> tuple[str, ...]:
+    """Names a study may use: the generated suite (mini) or the registry folder (paper)."""
+    if scale == "mini":
+        from dataprophet.suite import SUITE
+
+        return tuple(SUITE)
+    folder = Path(folder)
+    names = tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+    if not names:
+        raise ConfigError(f"config key 'registry': {folder} holds no dataset files (*.yaml)")
+    return names
+
+
+def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
+    """Typed study from the (schema-validated) config dict; relative registry paths that do
+    not exist from the working directory are taken from ``base_dir`` (the workflow folder)."""
     scale = config.get("scale", "mini")
-    if scale != "mini":
-        raise ConfigError(f"config key 'scale': {scale!r} is not supported yet (valid: 'mini')")
-    datasets = _check_datasets(config.get("datasets", list(SUITE)), SUITE, "datasets")
+    if scale not in SCALES:
+        raise ConfigError(f"config key 'scale': {scale!r} is not one of {', '.join(SCALES)}")
+    registry = _resolve(str(config.get("registry", Study.registry)), base_dir)
+    valid = _valid_datasets(scale, registry)
+    datasets = _check_datasets(config.get("datasets", list(valid)), valid, "datasets")
     sizes = dict(config["sizes"])
-    for split in ("pretrain", "train", "test"):
+    for split in SPLITS[scale]:
         if int(sizes.get(split, 0)) <= 0:
             raise ConfigError(f"config key 'sizes.{split}' must be a positive sample count")
+    if scale == "paper":
+        for key in ("pretrain", "tiny_model", "image_size"):
+            if key in config:
+                raise ConfigError(f"config key '{key}' belongs to the mini scale; the paper study starts "
+                                  f"from the released checkpoint (config key 'model')")
+    overrides = config.get("registry_overrides")
+    if overrides is not None:
+        overrides = _resolve(str(overrides), base_dir)
+    if overrides is not None and not Path(overrides).exists():
+        raise ConfigError(f"config key 'registry_overrides': file {overrides} does not exist")
     prophet = config.get("prophet", {})
     k = prophet.get("kmeans_k", ProphetSettings.kmeans_k)
     for key, split in (("samples_source", "train"), ("samples_target", "test")):
@@ -168,6 +243,11 @@ def load_study(config: dict) -> Study:
         datasets=datasets,
         seed=int(config.get("seed", 0)),
         sizes=sizes,
+        registry=registry,
+        registry_overrides=overrides,
+        on_bad_rows=config.get("on_bad_rows", "error"),
+        model=_section(ModelSettings, config.get("model", {}), "model"),
+        compute=_section(ComputeSettings, config.get("compute", {}), "compute"),
         image_size=int(config.get("image_size", 64)),
         tiny_model=dict(config.get("tiny_model", {})),
         pretrain=_section(TrainSettings, config.get("pretrain", {}), "pretrain"),

@@ -35,29 +35,51 @@ class ContractError(ValueError):
     """A table that breaks the data contract; the message names the file, row and field."""
 
 
-def validate_records(records: list[dict], source: str) -> None:
-    """Reject rows that would fail later (empty text, bad images, duplicate ids) up front."""
+def record_problem(rec: dict, seen: set[str]) -> str | None:
+    """Why one record breaks the contract (None when it is fine); adds its id to ``seen``."""
     from PIL import Image, UnidentifiedImageError
 
+    missing = [c for c in COLUMNS if c not in rec]
+    if missing:
+        return f"is missing field(s) {missing}"
+    if rec["id"] in seen:
+        return f"duplicate id {rec['id']!r}"
+    seen.add(rec["id"])
+    if not isinstance(rec["question"], str) or not rec["question"].strip():
+        return "empty question"
+    answers = rec["answers"]
+    if answers is None or len(answers) == 0 or not all(isinstance(a, str) and a.strip() for a in answers):
+        return "empty answer"
+    try:
+        with Image.open(io.BytesIO(rec["image"])) as img:
+            img.load()
+    except (UnidentifiedImageError, OSError, TypeError) as exc:
+        return f"corrupt or unreadable image ({exc})"
+    return None
+
+
+def validate_records(records: list[dict], source: str) -> None:
+    """Reject rows that would fail later (empty text, bad images, duplicate ids) up front."""
     seen: set[str] = set()
     for row_number, rec in enumerate(records):
-        where = f"{source}: row {row_number}"
-        missing = [c for c in COLUMNS if c not in rec]
-        if missing:
-            raise ContractError(f"{where} (id={rec.get('id')!r}) is missing field(s) {missing}")
-        if rec["id"] in seen:
-            raise ContractError(f"{where}: duplicate id {rec['id']!r}")
-        seen.add(rec["id"])
-        if not isinstance(rec["question"], str) or not rec["question"].strip():
-            raise ContractError(f"{where} (id={rec['id']!r}): empty question")
-        answers = rec["answers"]
-        if answers is None or len(answers) == 0 or not all(isinstance(a, str) and a.strip() for a in answers):
-            raise ContractError(f"{where} (id={rec['id']!r}): empty answer")
-        try:
-            with Image.open(io.BytesIO(rec["image"])) as img:
-                img.load()
-        except (UnidentifiedImageError, OSError, TypeError) as exc:
-            raise ContractError(f"{where} (id={rec['id']!r}): corrupt or unreadable image ({exc})") from exc
+        problem = record_problem(rec, seen)
+        if problem is not None:
+            sep = " " if problem.startswith("is ") else ": "
+            raise ContractError(f"{source}: row {row_number} (id={rec.get('id')!r}){sep}{problem}")
+
+
+def split_rejects(records: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(good records, rejects) where each reject is {row, id, reason}: the documented
+    ``on_bad_rows: skip`` mode for real datasets with the odd broken image."""
+    seen: set[str] = set()
+    good, rejects = [], []
+    for row_number, rec in enumerate(records):
+        problem = record_problem(rec, seen)
+        if problem is None:
+            good.append(rec)
+        else:
+            rejects.append({"row": row_number, "id": str(rec.get("id")), "reason": problem})
+    return good, rejects
 
 
 def write_table(records: list[dict], path: str | Path) -> None:

@@ -18,7 +18,8 @@ from dataprophet.scoring import aggregate, score
 
 
 @torch.no_grad()
-def generate_answers(model, processor, frame: pd.DataFrame, settings: EvalSettings) -> list[str]:
+def generate_answers(model, processor, frame: pd.DataFrame, settings: EvalSettings,
+                     max_new_tokens: int | None = None) -> list[str]:
     """Greedy answers for contract rows, in row order (left padding, batched)."""
     tokenizer = processor.tokenizer
     tokenizer.padding_side = "left"
@@ -34,7 +35,7 @@ def generate_answers(model, processor, frame: pd.DataFrame, settings: EvalSettin
         inputs["pixel_values"] = inputs["pixel_values"].to(dtype)
         out = model.generate(
             **inputs,
-            max_new_tokens=settings.max_new_tokens,
+            max_new_tokens=max_new_tokens or settings.max_new_tokens,
             do_sample=False,
             eos_token_id=tokenizer.eos_token_id,
             pad_token_id=tokenizer.pad_token_id,
@@ -50,7 +51,8 @@ def evaluate_targets(model, processor, targets: dict[str, pd.DataFrame], setting
     rows, scores, seconds = [], {}, {}
     for name, frame in targets.items():
         started = time.time()
-        predictions = generate_answers(model, processor, frame, settings)
+        metric = frame["metric"].iloc[0]
+        predictions = generate_answers(model, processor, frame, settings, settings.tokens_for(metric))
         per_sample = []
         for rec, pred in zip(frame.to_dict("records"), predictions):
             choices = list(rec["choices"]) if rec["choices"] is not None else None
@@ -66,6 +68,6 @@ def evaluate_targets(model, processor, targets: dict[str, pd.DataFrame], setting
                     "score": value,
                 }
             )
-        scores[name] = aggregate(frame["metric"].iloc[0], per_sample)
+        scores[name] = aggregate(metric, per_sample)
         seconds[name] = round(time.time() - started, 3)
     return pd.DataFrame(rows), scores, seconds

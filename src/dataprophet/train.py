@@ -8,6 +8,7 @@ from its last checkpoint on rerun, and the output appears only once training has
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -52,11 +53,12 @@ def wrap_lora(model, settings: TrainSettings):
 CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
 
 
-def latest_complete_checkpoint(checkpoint_dir: Path) -> Path | None:
+def latest_complete_checkpoint(checkpoint_dir: Path, remove_partial: bool = True) -> Path | None:
     """The newest checkpoint whose files were all written; incomplete ones are removed.
 
     A job killed while saving leaves a partial ``checkpoint-N``; resuming from it would
     fail or silently restart the optimizer, so it is discarded and the previous one used.
+    In a multi-process run only the main process removes anything (``remove_partial``).
     """
     if not checkpoint_dir.exists():
         return None
@@ -65,8 +67,14 @@ def latest_complete_checkpoint(checkpoint_dir: Path) -> Path | None:
         weights = any(candidate.glob("*.safetensors"))
         if weights and all((candidate / name).exists() for name in CHECKPOINT_FILES):
             return candidate
-        shutil.rmtree(candidate, ignore_errors=True)
+        if remove_partial:
+            shutil.rmtree(candidate, ignore_errors=True)
     return None
+
+
+def is_main_process() -> bool:
+    """Rank 0 of an ``accelerate launch`` / torchrun job, or the only process."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def _training_arguments(settings: TrainSettings, checkpoint_dir: Path, on_gpu: bool):
@@ -91,6 +99,7 @@ def _training_arguments(settings: TrainSettings, checkpoint_dir: Path, on_gpu: b
         bf16=settings.bf16 and on_gpu,
         activation_checkpointing=settings.gradient_checkpointing,
         use_cpu=not on_gpu,
+        ddp_find_unused_parameters=False,  # frozen towers are excluded from DDP, nothing else is unused
         report_to=[],
         disable_tqdm=True,
         dataloader_num_workers=0,
@@ -130,13 +139,14 @@ def train(
         data_collator=TrainCollator(processor.tokenizer.pad_token_id),
         processing_class=processor,
     )
-    resume = latest_complete_checkpoint(checkpoint_dir)
+    resume = latest_complete_checkpoint(checkpoint_dir, remove_partial=is_main_process())
     started = time.time()
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.time() - started
     log = {
         "settings": asdict(settings),
         "samples": len(dataset),
+        "world_size": int(trainer.args.world_size),
         "resumed_from_checkpoint": bool(resume),
         "train_seconds": round(seconds, 2),
         "global_step": int(result.global_step),
@@ -144,14 +154,38 @@ def train(
         "trainable_parameters": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
         "history": [h for h in trainer.state.log_history if "loss" in h],
     }
-    with atomic_dir(out_dir) as tmp:
-        if settings.method == "lora" and save_full_model:
-            model = model.merge_and_unload()
-        if settings.method == "lora" and not save_full_model:
-            model.save_pretrained(tmp, safe_serialization=True)
-            processor.tokenizer.save_pretrained(tmp)
-        else:
+    if settings.method == "lora" and save_full_model:
+        model = model.merge_and_unload()
+        with atomic_dir(out_dir) as tmp:
             save_model_dir(model, processor, tmp)
-        (tmp / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
-    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+            (tmp / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
+    else:
+        _save_distributed(trainer, processor, log, Path(out_dir))
+    if is_main_process():
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return log
+
+
+def _save_distributed(trainer, processor, log: dict, out_dir: Path) -> None:
+    """Save the trained weights (full, or the LoRA adapter) from every process count.
+
+    ``Trainer.save_model`` must run on every rank (FSDP and ZeRO-3 gather the shards there)
+    and writes from the main one, so all ranks save into one fixed staging folder; the main
+    rank adds the processor files and the log and renames it into place only at the end.
+    """
+    staging = out_dir.parent / f".{out_dir.name}.staging"
+    accelerator = trainer.accelerator
+    if is_main_process():
+        shutil.rmtree(staging, ignore_errors=True)
+    accelerator.wait_for_everyone()
+    trainer.save_model(str(staging))
+    accelerator.wait_for_everyone()
+    if is_main_process():
+        processor.tokenizer.save_pretrained(staging)
+        processor.image_processor.save_pretrained(staging)
+        (staging / "chat_template.jinja").write_text(processor.chat_template)
+        (staging / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(staging, out_dir)
+    accelerator.wait_for_everyone()

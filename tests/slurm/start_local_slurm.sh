@@ -39,6 +39,8 @@ JobCompType=jobcomp/none
 MinJobAge=3600
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+# Stands in for a cluster's GPU partition (same node, no GPUs): the profile routes model rules here.
+PartitionName=gpu Nodes=ALL Default=NO MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$state/slurm.conf"
 # Job steps (srun inside a batch job) read the default path, not SLURM_CONF: link ours there

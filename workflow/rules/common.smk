@@ -34,3 +34,19 @@ def prophet_outputs():
         f"{R}/figures/tau_by_target.png",
         f"{R}/tables/compute_cost.csv",
     ]
+
+
+ACCELERATE_CONFIGS = os.path.join(workflow.basedir, "config", "accelerate")
+
+
+def launcher(gpus):
+    """The command that runs `dataprophet <stage>`: directly for 0-1 GPUs, else through
+    `accelerate launch` with one process per GPU of the job and the study's strategy."""
+    gpus = int(gpus or 0)
+    if gpus <= 1:
+        return "dataprophet"
+    config = os.path.join(ACCELERATE_CONFIGS, f"{STUDY.compute.strategy}.yaml")
+    return (
+        f"accelerate launch --config_file {config} --num_processes {gpus} --num_machines 1 "
+        f"-m dataprophet.cli"
+    )

@@ -14,6 +14,8 @@ rule evaluate_base:
         settings=to_json(STUDY.evaluate),
         out_dir=f"{R}/eval/base",
     threads: STUDY.threads.get("evaluate", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("evaluate"),
     log:
         f"{R}/logs/evaluate/base.log",
     benchmark:
@@ -38,6 +40,8 @@ rule evaluate_finetuned:
         seed=r"\d+",
         source="|".join(DATASETS),
     threads: STUDY.threads.get("evaluate", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("evaluate"),
     log:
         f"{R}/logs/evaluate/seed{{seed}}/{{source}}.log",
     benchmark:

@@ -1,4 +1,6 @@
 # Stage "finetune": one job per (seed, source), the same recipe for every source.
+# With compute.gpus.finetune > 1 the job runs under `accelerate launch`, one process per GPU
+# of the job, with the strategy's config from config/accelerate/ (DDP, FSDP, ZeRO-2/3).
 
 
 rule finetune:
@@ -8,6 +10,7 @@ rule finetune:
     output:
         directory(f"{R}/models/ft/seed{{seed}}/{{source}}"),
     params:
+        launch=lambda wc, resources: launcher(resources.gpu),
         settings=lambda wc: to_json(STUDY.finetune.with_seed(int(wc.seed))),
         checkpoints=f"{R}/checkpoints/ft/seed{{seed}}/{{source}}",
         max_tiles=STUDY.evaluate.max_tiles,
@@ -15,11 +18,13 @@ rule finetune:
         seed=r"\d+",
         source="|".join(DATASETS),
     threads: STUDY.threads.get("finetune", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("finetune"),
     log:
         f"{R}/logs/finetune/seed{{seed}}/{{source}}.log",
     benchmark:
         f"{R}/benchmarks/finetune/seed{{seed}}/{{source}}.tsv"
     shell:
-        "dataprophet finetune --base {input.base} --train {input.train} --settings {params.settings:q} "
+        "{params.launch} finetune --base {input.base} --train {input.train} --settings {params.settings:q} "
         "--max-tiles {params.max_tiles} --out {output} --checkpoints {params.checkpoints} "
         "--threads {threads} > {log} 2>&1"

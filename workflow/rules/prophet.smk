@@ -3,30 +3,69 @@
 FEATURE_SAMPLES = {"train": STUDY.prophet.samples_source, "test": STUDY.prophet.samples_target}
 
 
-rule features:
-    input:
-        base=f"{R}/models/base",
-        tables=lambda wc: expand(f"{R}/data/{wc.split}/{{d}}.parquet", d=DATASETS),
-    output:
-        expand(f"{R}/features/{{{{split}}}}/{{d}}.npz", d=DATASETS),
-    params:
-        samples=lambda wc: FEATURE_SAMPLES[wc.split],
-        p=STUDY.prophet,
-        max_tiles=STUDY.evaluate.max_tiles,
-        dtype=STUDY.evaluate.dtype,
-        out_dir=lambda wc: f"{R}/features/{wc.split}",
-    wildcard_constraints:
-        split="train|test",
-    threads: STUDY.threads.get("features", 1)
-    log:
-        f"{R}/logs/features/{{split}}.log",
-    benchmark:
-        f"{R}/benchmarks/features/{{split}}.tsv"
-    shell:
-        "dataprophet features --base {input.base} --tables {input.tables} --samples {params.samples} "
+def _features_shell(tables):
+    return (
+        "dataprophet features --base {input.base} --tables " + tables + " --samples {params.samples} "
         "--seed {params.p.seed} --batch-size {params.p.batch_size} --text-encoder {params.p.text_encoder} "
         "--max-tiles {params.max_tiles} --dtype {params.dtype} --out-dir {params.out_dir} "
         "--threads {threads} > {log} 2>&1"
+    )
+
+
+if STUDY.prophet.jobs_per_dataset:
+
+    # One job per (split, dataset): spreads the paper study's feature passes over GPUs.
+    rule features:
+        input:
+            base=f"{R}/models/base",
+            table=f"{R}/data/{{split}}/{{dataset}}.parquet",
+        output:
+            f"{R}/features/{{split}}/{{dataset}}.npz",
+        params:
+            samples=lambda wc: FEATURE_SAMPLES[wc.split],
+            p=STUDY.prophet,
+            max_tiles=STUDY.evaluate.max_tiles,
+            dtype=STUDY.evaluate.dtype,
+            out_dir=lambda wc: f"{R}/features/{wc.split}",
+        wildcard_constraints:
+            split="train|test",
+            dataset="|".join(DATASETS),
+        threads: STUDY.threads.get("features", 1)
+        resources:
+            gpu=STUDY.compute.gpus_for("features"),
+        log:
+            f"{R}/logs/features/{{split}}/{{dataset}}.log",
+        benchmark:
+            f"{R}/benchmarks/features/{{split}}/{{dataset}}.tsv"
+        shell:
+            _features_shell("{input.table}")
+
+else:
+
+    # One job per split: the model is loaded once for all datasets (cheap on CPU).
+    rule features:
+        input:
+            base=f"{R}/models/base",
+            tables=lambda wc: expand(f"{R}/data/{wc.split}/{{d}}.parquet", d=DATASETS),
+        output:
+            expand(f"{R}/features/{{{{split}}}}/{{d}}.npz", d=DATASETS),
+        params:
+            samples=lambda wc: FEATURE_SAMPLES[wc.split],
+            p=STUDY.prophet,
+            max_tiles=STUDY.evaluate.max_tiles,
+            dtype=STUDY.evaluate.dtype,
+            out_dir=lambda wc: f"{R}/features/{wc.split}",
+        wildcard_constraints:
+            split="train|test",
+        threads: STUDY.threads.get("features", 1)
+        resources:
+            gpu=STUDY.compute.gpus_for("features"),
+        log:
+            f"{R}/logs/features/{{split}}.log",
+        benchmark:
+            f"{R}/benchmarks/features/{{split}}.tsv"
+        shell:
+            _features_shell("{input.tables}")
 
 
 rule prophet_scores:

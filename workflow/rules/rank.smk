@@ -2,9 +2,17 @@
 
 
 def _dataset_info():
-    from dataprophet.suite import SUITE
+    """Family and the paper dataset each study dataset stands for (itself at paper scale)."""
+    if STUDY.scale == "mini":
+        from dataprophet.suite import SUITE
 
-    return json.dumps({d: {"family": SUITE[d].family, "mirrors": SUITE[d].mirrors} for d in DATASETS}, sort_keys=True)
+        info = {d: {"family": SUITE[d].family, "mirrors": SUITE[d].mirrors} for d in DATASETS}
+    else:
+        from dataprophet.registry import load_registry
+
+        specs = load_registry(STUDY.registry, overrides=STUDY.registry_overrides)
+        info = {d: {"family": specs[d].family, "mirrors": specs[d].paper_name} for d in DATASETS}
+    return json.dumps(info, sort_keys=True)
 
 
 rule rank:
