@@ -1,0 +1,247 @@
+"""The paper study's code path without the hub: config, DAG (dry run), data stage, base
+checkpoint, and the whole paper-scale DAG run on schema fixtures with a tiny InternVL.
+
+Nothing here downloads: the registry entries are overridden to fixture files in each real
+source's schema (tests/fixtures/real, made-up rows) and the "released checkpoint" is a tiny
+InternVL saved locally. The real runs (InternVL3-2B, real datasets, GPUs) were not done here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from dataprophet.basemodel import CheckpointError, fetch_base
+from dataprophet.config import ConfigError, load_study, load_study_file
+from dataprophet.contract import ContractError, read_table
+from dataprophet.modeling import save_model_dir
+from dataprophet.prepare import prepare_dataset
+from dataprophet.registry import load_registry, override
+
+ROOT = Path(__file__).resolve().parents[1]
+NETGUARD = ROOT / "tests" / "netguard"
+_spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
+fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fixtures)
+
+PAPER_JOBS = {"prepare_dataset": 14, "fetch_base": 1, "finetune": 14, "evaluate_base": 1, "evaluate_finetuned": 14,
+              "features": 28, "prophet_scores": 1, "ground_truth": 1, "rank": 1}
+
+
+def _env(workdir: Path) -> dict:
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+                PYTHONPATH=os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")]),
+                DATAPROPHET_NETLOG=str(workdir / "network_attempts.log"))
+
+
+# ------------------------------------------------------------------------------ config
+
+
+def test_paper_config_holds_the_paper_recipe():
+    study = load_study_file(ROOT / "config" / "paper.yaml")
+    assert study.scale == "paper" and len(study.datasets) == 14
+    assert study.sizes == {"train": 20000, "test": 1000}
+    ft = study.finetune
+    assert (ft.method, ft.learning_rate, ft.max_steps, ft.epochs) == ("full", 1e-5, 0, 1)
+    assert ft.freeze_vision and ft.freeze_projector and ft.bf16 and ft.gradient_checkpointing
+    assert study.model.id == "OpenGVLab/InternVL3-2B-hf"
+    assert study.compute.gpus_for("finetune") >= 1 and study.compute.strategy == "ddp"
+    assert study.evaluate.tokens_for("rouge_l") > study.evaluate.max_new_tokens
+
+
+def _paper_raw(**changes) -> dict:
+    raw = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    raw.update(changes)
+    return raw
+
+
+def test_paper_config_errors_name_the_key():
+    with pytest.raises(ConfigError, match=r"'datasets': unknown dataset name\(s\) \['chartqaa'\]"):
+        load_study(_paper_raw(datasets=["chartqaa", "docvqa"]), base_dir=ROOT)
+    with pytest.raises(ConfigError, match="config key 'tiny_model' belongs to the mini scale"):
+        load_study(_paper_raw(tiny_model={"vocab_size": 10}), base_dir=ROOT)
+    with pytest.raises(ConfigError, match="config key 'registry_overrides': file .*nowhere.yaml does not exist"):
+        load_study(_paper_raw(registry_overrides="nowhere.yaml"), base_dir=ROOT)
+    with pytest.raises(ConfigError, match="config key 'compute'.*strategy 'zero9'"):
+        load_study(_paper_raw(compute={"strategy": "zero9"}), base_dir=ROOT)
+
+
+@pytest.mark.integration
+def test_paper_dag_dry_run_lists_every_job(tmp_path):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path), "-n", "-p",
+           "--configfile", str(ROOT / "config" / "paper.yaml"), "--workflow-profile", str(ROOT / "profiles" / "slurm"),
+           "--slurm-no-account"]
+    result = subprocess.run(cmd, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = result.stdout + result.stderr
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
+    for rule, count in PAPER_JOBS.items():
+        assert int(counts.get(rule, 0)) == count, f"{rule}: {counts.get(rule)} jobs, expected {count}"
+    # Fine-tunes: 4 GPUs on the GPU partition, one accelerate process per GPU, the paper recipe.
+    finetune = out[out.index("rule finetune:"):]
+    finetune = finetune[:finetune.index("\n\n")]
+    assert "gpu=4" in finetune and "slurm_partition=gpu" in finetune
+    assert "accelerate launch --config_file" in finetune and "--num_processes 4" in finetune
+    assert '"learning_rate": 1e-05' in finetune and '"method": "full"' in finetune
+    # CPU-only rules stay off the GPU partition.
+    ranking = out[out.index("rule rank:"):]
+    assert "slurm_partition=cpu" in ranking[:ranking.index("\n\n")]
+    assert not (tmp_path / "network_attempts.log").exists()
+
+
+# --------------------------------------------------------------------------- data stage
+
+
+def _chartqa_with_rows(tmp_path: Path, images: list[bytes]):
+    rows = [{"image": {"bytes": b, "path": None}, "query": f"What is bar {i}?", "label": [str(i)]}
+            for i, b in enumerate(images)]
+    path = tmp_path / "chartqa_train.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    spec = load_registry(ROOT / "config" / "datasets")["chartqa"]
+    local = {"kind": "local", "path": str(path)}
+    return override(spec, train=local, test=local)
+
+
+def test_prepare_writes_tables_ids_and_reuses_the_draw(tmp_path):
+    spec = _chartqa_with_rows(tmp_path, [fixtures.image(i) for i in range(6)])
+    report = prepare_dataset(spec, {"train": 4, "test": 2}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
+    assert report["train"] == {"asked": 4, "kept": 4, "rejected": 0}
+    first = list(read_table(tmp_path / "data" / "train" / "chartqa.parquet", validate=True)["id"])
+    saved = json.loads((tmp_path / "ids" / "chartqa.train.json").read_text())
+    assert saved["ids"] == first and saved["n"] == 4
+    assert pd.read_csv(tmp_path / "rej.csv").empty
+    prepare_dataset(spec, {"train": 4, "test": 2}, 0, tmp_path / "ids", tmp_path / "data2", tmp_path / "rej.csv")
+    assert list(read_table(tmp_path / "data2" / "train" / "chartqa.parquet")["id"]) == first
+
+
+def test_prepare_stops_at_a_corrupt_image_naming_dataset_config_and_row(tmp_path):
+    spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
+    with pytest.raises(ContractError, match=r"chartqa train split \(.*chartqa.yaml.*\): row 1 .*corrupt or unreadable image"):
+        prepare_dataset(spec, {"train": 10, "test": 10}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
+    assert not (tmp_path / "data").exists()  # nothing written before the whole draw was checked
+
+
+def test_prepare_skip_mode_writes_rejects_and_counts_them(tmp_path):
+    spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
+    report = prepare_dataset(spec, {"train": 10, "test": 10}, 0, tmp_path / "ids", tmp_path / "data",
+                             tmp_path / "rej.csv", on_bad_rows="skip")
+    assert report["train"] == {"asked": 10, "kept": 2, "rejected": 1}
+    rejects = pd.read_csv(tmp_path / "rej.csv")
+    assert list(rejects["role"]) == ["train", "test"] and rejects["reason"].str.contains("corrupt").all()
+    assert len(read_table(tmp_path / "data" / "train" / "chartqa.parquet", validate=True)) == 2
+
+
+def test_prepare_cli_names_the_wrong_column(tmp_path):
+    spec = _chartqa_with_rows(tmp_path, [fixtures.image(0)])
+    overrides = tmp_path / "over.yaml"
+    local = {"kind": "local", "path": spec.train[0].path}
+    overrides.write_text(yaml.safe_dump({"chartqa": {"train": local, "test": local, "fields": {"question": "qery"}}}))
+    cmd = [sys.executable, "-m", "dataprophet.cli", "prepare", "--dataset", "chartqa", "--registry",
+           str(ROOT / "config" / "datasets"), "--overrides", str(overrides), "--sizes", '{"train": 5, "test": 5}',
+           "--ids-dir", str(tmp_path / "ids"), "--out-dir", str(tmp_path / "data"), "--rejects", str(tmp_path / "r.csv")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "chartqa" in result.stderr and "'qery'" in result.stderr and "fields.question" in result.stderr
+
+
+# ------------------------------------------------------------------------- base checkpoint
+
+
+def test_fetch_base_from_a_local_copy_checks_and_records_it(tmp_path, tiny_parts):
+    _, processor, model, _ = tiny_parts
+    save_model_dir(model, processor, tmp_path / "ckpt")
+    (tmp_path / "ckpt" / "pytorch_model.bin").write_bytes(b"pickle")  # never taken
+    fetch_base("unused/id", None, str(tmp_path / "ckpt"), tmp_path / "base")
+    assert (tmp_path / "base" / "model.safetensors").exists()
+    assert not (tmp_path / "base" / "pytorch_model.bin").exists()
+    assert json.loads((tmp_path / "base" / "base_source.json").read_text())["local_dir"] == str((tmp_path / "ckpt").resolve())
+
+
+def test_fetch_base_refuses_remote_code_and_pickles(tmp_path, tiny_parts):
+    _, processor, model, _ = tiny_parts
+    save_model_dir(model, processor, tmp_path / "ckpt")
+    config = json.loads((tmp_path / "ckpt" / "config.json").read_text())
+    (tmp_path / "ckpt" / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModel": "x.Model"}}))
+    with pytest.raises(CheckpointError, match="auto_map.*remote code"):
+        fetch_base("unused/id", None, str(tmp_path / "ckpt"), tmp_path / "base")
+    (tmp_path / "ckpt" / "config.json").write_text(json.dumps(config))
+    (tmp_path / "ckpt" / "model.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="no \\*.safetensors"):
+        fetch_base("unused/id", None, str(tmp_path / "ckpt"), tmp_path / "base")
+    assert not (tmp_path / "base").exists()
+
+
+# ------------------------------------------------- the paper DAG at tiny size, on fixtures
+
+FIXTURE_DATASETS = ["ocr_vqa", "chartqa", "finance_qa", "chart2text"]
+
+
+@pytest.fixture(scope="module")
+def paper_fixture_run(tmp_path_factory):
+    from dataprophet.modeling import (TINY_CHAT_TEMPLATE, TinyModelSpec, build_processor, build_tiny_model,
+                                      train_tokenizer)
+
+    root = tmp_path_factory.mktemp("paperfix")
+    overrides, expected = {}, {}
+    for name in FIXTURE_DATASETS:
+        sources, expected[name] = fixtures.build(name, root / "fixtures" / name)
+        overrides[name] = sources
+    (root / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    # The stand-in for InternVL3-2B-hf: the same classes at tiny size, saved like a hub snapshot.
+    spec = TinyModelSpec(image_size=32, vision_hidden=32, text_hidden=64, vocab_size=300)
+    tokenizer = train_tokenizer(["what is the value of the revenue chart? 10 20 acme"] * 20, spec.vocab_size)
+    processor = build_processor(tokenizer, spec.image_size, 1, spec.image_seq_length, TINY_CHAT_TEMPLATE)
+    save_model_dir(build_tiny_model(spec, tokenizer, seed=0), processor, root / "released")
+    config = {
+        "name": "paperfix", "scale": "paper", "seed": 0, "datasets": FIXTURE_DATASETS,
+        "sizes": {"train": 20000, "test": 1000},
+        "registry": str(ROOT / "config" / "datasets"), "registry_overrides": str(root / "overrides.yaml"),
+        "model": {"local_dir": str(root / "released")},
+        "finetune": {"method": "full", "learning_rate": 1e-3, "max_steps": 0, "epochs": 1, "batch_size": 2,
+                     "freeze_vision": True, "freeze_projector": True, "save_steps": 50},
+        "finetune_seeds": [0],
+        "evaluate": {"batch_size": 4, "max_new_tokens": 4, "max_new_tokens_by_metric": {"rouge_l": 6}, "max_tiles": 2},
+        "compute": {"gpus": {"finetune": 0, "evaluate": 0, "features": 0}},
+        "threads": {"finetune": 1, "evaluate": 1, "features": 1},
+        "prophet": {"kmeans_k": 2, "batch_size": 4, "bootstrap": 20, "jobs_per_dataset": True},
+    }
+    (root / "paperfix.yaml").write_text(yaml.safe_dump(config))
+    cmd = [sys.executable, "-m", "snakemake", "results/paperfix/tables/delta.csv", "results/paperfix/tables/metric.csv",
+           "-s", str(ROOT / "Snakefile"), "-d", str(root), "--cores", "2", "--configfile", str(root / "paperfix.yaml")]
+    result = subprocess.run(cmd, cwd=root, env=_env(root), capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    return root, expected
+
+
+@pytest.mark.integration
+def test_paper_dag_on_fixtures_builds_tables_through_every_stage(paper_fixture_run):
+    root, expected = paper_fixture_run
+    out = root / "results" / "paperfix"
+    for name in FIXTURE_DATASETS:
+        for role in ("train", "test"):
+            table = read_table(out / "data" / role / f"{name}.parquet", validate=True)
+            assert len(table) == expected[name][role] and set(table["dataset"]) == {name}
+            assert (out / "data" / "ids" / f"{name}.{role}.json").exists()
+        assert pd.read_csv(out / "data" / "rejects" / f"{name}.csv").empty
+        assert (out / "features" / "train" / f"{name}.npz").exists()
+    assert "local_dir" in json.loads((out / "models" / "base" / "base_source.json").read_text())
+    log = json.loads((out / "models" / "ft" / "seed0" / "finance_qa" / "train_log.json").read_text())
+    assert log["settings"]["freeze_vision"] and log["global_step"] == 3  # 5 pairs, batch 2, one epoch
+    scores = pd.read_csv(out / "tables" / "scores.csv", index_col=0)
+    assert list(scores.index) == ["base", *FIXTURE_DATASETS] and list(scores.columns) == FIXTURE_DATASETS
+    metric = pd.read_csv(out / "tables" / "metric.csv", index_col=0)
+    assert metric.shape == (4, 4) and metric.notna().all().all()
+    predictions = pd.read_parquet(out / "eval" / "base" / "predictions.parquet")
+    assert set(predictions.loc[predictions["target"] == "chart2text", "metric"]) == {"rouge_l"}
+    assert not (root / "network_attempts.log").exists()
