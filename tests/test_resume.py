@@ -41,6 +41,21 @@ def _command(root: Path, out: str) -> list[str]:
     ]
 
 
+# Runs `dataprophet <args>` in-process with torch.load recording its file and weights_only flag.
+LOAD_RECORDER = """
+import json, sys, torch
+calls, original = [], torch.load
+def recording_load(f, *args, **kwargs):
+    calls.append({"file": str(f), "weights_only": kwargs.get("weights_only")})
+    return original(f, *args, **kwargs)
+torch.load = recording_load
+from dataprophet.cli import main
+code = main(sys.argv[1:])
+print(json.dumps(calls))
+sys.exit(code)
+"""
+
+
 def _adapter(path: Path) -> dict[str, torch.Tensor]:
     return load_file(path / "adapter_model.safetensors")
 
@@ -59,7 +74,13 @@ def test_killed_finetune_resumes_to_the_uninterrupted_result(base_and_data):
     assert checkpoint.exists(), "the run ended before its checkpoint could be observed"
     assert not (root / "killed").exists()  # no finished-looking output after a kill
 
-    subprocess.run(_command(root, "killed"), check=True, capture_output=True)
+    # Resume with torch.load wrapped: every checkpoint file (optimizer, scheduler, RNG state)
+    # must be read with weights_only=True, so a tampered checkpoint cannot run code.
+    resumed_run = subprocess.run([sys.executable, "-c", LOAD_RECORDER, *_command(root, "killed")[3:]],
+                                 check=True, capture_output=True, text=True)
+    loads = json.loads(resumed_run.stdout.strip().splitlines()[-1])
+    assert loads and all(call["weights_only"] is True for call in loads), loads
+    assert any(call["file"].endswith("optimizer.pt") for call in loads)
     log = json.loads((root / "killed" / "train_log.json").read_text())
     assert log["resumed_from_checkpoint"] is True
     assert log["global_step"] == SETTINGS.max_steps

@@ -1,0 +1,635 @@
+"""Fine-tuning and evaluation throughput of an InternVL3-2B-shaped model on one GPU.
+
+Builds ``InternVLForConditionalGeneration`` with random weights from the architecture stored in
+``config/models/internvl3_2b.json`` (nothing is downloaded), then on synthetic batches shaped
+like the paper study's samples (N tiles of 448x448 pixels, 256 image tokens per tile after pixel
+shuffle, plus ~100 question/answer text tokens, labels on the answer tokens only):
+
+1. ``--warmup`` + ``--steps`` full fine-tuning steps (AdamW; vision tower frozen by default, as
+   in InternVL's fine-tuning recipe; projector and language model trained), in bf16;
+2. one evaluation batch: a forward pass over the prompts (prefill) and a greedy ``generate``
+   of ``--gen-tokens`` new tokens.
+
+It prints tokens/s and samples/s of training, step seconds, peak GPU memory
+(``torch.cuda.max_memory_allocated``), model FLOPs utilisation (MFU), the evaluation speed,
+and the GPU-hours the paper study would take on this GPU at the measured speed
+(14 fine-tunes x 20K samples x 1 epoch, plus 15 models x 14 targets x 1K evaluation samples).
+
+Reproduce on one GPU (replaces the calculated estimate in docs/compute_estimate.md with a measurement):
+    python bench/gpu_step.py --steps 20
+    python bench/gpu_step.py --steps 20 --gradient-checkpointing --batch-size 16
+Calculated estimate only (no model is built, runs anywhere):
+    python bench/gpu_step.py --estimate-only
+CPU smoke check (toy-sized config, float32; the printed numbers mean nothing):
+    python bench/gpu_step.py --tiny --steps 2 --warmup 1
+
+MFU formula (model FLOPs, PaLM convention: attention counted without the causal discount,
+activation recomputation not counted; ``HFU`` adds one forward of the checkpointed layers):
+  per sample  = v * tiles * F_vit  +  3 * tiles * t_img * 2 * N_proj  +  3 * T * (2 * N_lm + 4 * L * T * d_attn)
+  F_vit       = 2 * N_vit * P + 2 * N_patch * (P - 1) + 4 * L_v * P^2 * d_v   (forward of one 448px tile, P = 1025)
+  v           = 1 with a frozen vision tower (forward only: nothing before it needs a gradient), 3 if trained
+  N_*         = weight-matrix parameters (embedding lookup excluded, lm_head included: logits are
+                computed at every position), T = sequence length, t_img = 256 image tokens per tile
+  MFU         = FLOPs per step / (step seconds * peak dense bf16 FLOP/s of the device)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = ROOT / "config" / "models" / "internvl3_2b.json"
+
+# The paper study (DataProphet, ICLR 2026): one fine-tune per source, every model on every target.
+STUDY = {
+    "sources": 14,
+    "train_samples": 20_000,
+    "epochs": 1,
+    "eval_models": 15,  # the base model and the 14 fine-tunes
+    "targets": 14,
+    "test_samples": 1_000,
+}
+
+# Dense (no sparsity) bf16 tensor-core peak, TFLOP/s, by substring of torch.cuda.get_device_name().
+# Order matters: the more specific names first.
+PEAK_BF16_TFLOPS = (
+    ("H100 PCIe", 756.0),
+    ("H100 NVL", 835.0),
+    ("H200", 989.4),
+    ("H100", 989.4),  # SXM
+    ("GH200", 989.4),
+    ("B200", 2250.0),
+    ("A100", 312.0),
+    ("A800", 312.0),
+    ("L40S", 362.0),
+    ("L40", 181.0),
+    ("A6000", 154.8),
+    ("A10", 125.0),
+    ("L4", 121.0),
+    ("V100", 125.0),  # fp16; V100 has no bf16
+)
+
+# Batched greedy decoding is bound by kernel launches and memory traffic, not FLOPs; the estimate
+# charges each decode step a fixed time (--decode-step-ms on H100, this factor more on A100).
+A100_DECODE_FACTOR = 1.5
+
+TINY = {
+    "vision_config": {
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+        "image_size": [64, 64],
+        "patch_size": [8, 8],
+    },
+    "text_config": {
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "intermediate_size": 128,
+        "vocab_size": 1024,
+        "bos_token_id": 996,
+        "eos_token_id": 997,
+        "max_position_embeddings": 2048,
+    },
+    "image_token_id": 1000,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+
+
+def load_config_dict(path: Path = DEFAULT_CONFIG, tiny: bool = False) -> dict:
+    """The stored InternVLConfig dict, without its "_comment"-style keys; shrunk with tiny=True."""
+    data = json.loads(Path(path).read_text())
+    data = {k: v for k, v in data.items() if not k.startswith("_")}
+    if tiny:
+        for key, value in TINY.items():
+            if isinstance(value, dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+    return data
+
+
+def load_config(path: Path = DEFAULT_CONFIG, tiny: bool = False):
+    from transformers import InternVLConfig
+
+    return InternVLConfig(**load_config_dict(path, tiny))
+
+
+def _pair(x) -> tuple[int, int]:
+    return (int(x[0]), int(x[1])) if isinstance(x, (list, tuple)) else (int(x), int(x))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Architecture numbers the FLOP count needs, read from an InternVLConfig dict."""
+
+    # vision tower
+    v_hidden: int
+    v_layers: int
+    v_ff: int
+    v_patch: int
+    v_grid: int  # patches per side of one tile
+    # projector / pixel shuffle
+    shuffle: int  # 1 / downsample_ratio
+    # language model
+    hidden: int
+    layers: int
+    ff: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    vocab: int
+
+    @classmethod
+    def from_dict(cls, cfg: dict) -> "Shape":
+        v, t = cfg["vision_config"], cfg["text_config"]
+        image, patch = _pair(v["image_size"]), _pair(v["patch_size"])
+        heads = int(t["num_attention_heads"])
+        return cls(
+            v_hidden=int(v["hidden_size"]),
+            v_layers=int(v["num_hidden_layers"]),
+            v_ff=int(v["intermediate_size"]),
+            v_patch=patch[0],
+            v_grid=image[0] // patch[0],
+            shuffle=round(1 / float(cfg.get("downsample_ratio", 0.5))),
+            hidden=int(t["hidden_size"]),
+            layers=int(t["num_hidden_layers"]),
+            ff=int(t["intermediate_size"]),
+            heads=heads,
+            kv_heads=int(t.get("num_key_value_heads") or heads),
+            head_dim=int(t.get("head_dim") or int(t["hidden_size"]) // heads),
+            vocab=int(t["vocab_size"]),
+        )
+
+    # --- sizes
+    @property
+    def tokens_per_tile(self) -> int:
+        return (self.v_grid // self.shuffle) ** 2
+
+    @property
+    def vit_positions(self) -> int:
+        return self.v_grid**2 + 1  # patches + class token
+
+    @property
+    def n_vit(self) -> int:
+        """Vision weight matrices: q, k, v, o and the two MLP matrices per layer (patch conv apart)."""
+        d = self.v_hidden
+        return self.v_layers * (4 * d * d + 2 * d * self.v_ff)
+
+    @property
+    def n_patch(self) -> int:
+        return 3 * self.v_patch * self.v_patch * self.v_hidden
+
+    @property
+    def n_proj(self) -> int:
+        wide = self.v_hidden * self.shuffle**2
+        return wide * self.hidden + self.hidden * self.hidden
+
+    @property
+    def n_lm(self) -> int:
+        """LM weight matrices per token: q, k, v, o, gate/up/down per layer, plus lm_head."""
+        d, a, kv = self.hidden, self.heads * self.head_dim, self.kv_heads * self.head_dim
+        per_layer = d * a + 2 * d * kv + a * d + 3 * d * self.ff
+        return self.layers * per_layer + d * self.vocab
+
+    # --- forward FLOPs
+    def vit_forward_per_tile(self) -> float:
+        p = self.vit_positions
+        return 2 * self.n_vit * p + 2 * self.n_patch * (p - 1) + 4 * self.v_layers * p * p * self.v_hidden
+
+    def proj_forward_per_tile(self) -> float:
+        return 2 * self.n_proj * self.tokens_per_tile
+
+    def lm_forward(self, tokens: int, context: int | None = None) -> float:
+        """Forward FLOPs of `tokens` positions, each attending over `context` (default: tokens)."""
+        context = tokens if context is None else context
+        return tokens * (2 * self.n_lm + 4 * self.layers * context * self.heads * self.head_dim)
+
+    # --- per sample
+    def train_flops(self, tiles: int, seq: int, train_vision: bool = False, recompute: bool = False):
+        """(model FLOPs, hardware FLOPs) of one training sample of `tiles` tiles and length `seq`."""
+        vit = tiles * self.vit_forward_per_tile()
+        proj = tiles * self.proj_forward_per_tile()
+        lm = self.lm_forward(seq)
+        # a trained vision tower: forward + both gradients, except the patch conv's input gradient
+        # (pixel_values need none)
+        patch = tiles * 2 * self.n_patch * (self.vit_positions - 1)
+        model = (3 * vit - patch if train_vision else vit) + 3 * proj + 3 * lm
+        # activation checkpointing re-runs the checkpointed layers' forward in the backward: the
+        # decoder layers (not the lm_head) and, when it is trained, the vision encoder (an upper
+        # bound: PyTorch's non-reentrant checkpoint stops recomputing once it has what it needs)
+        redo = lm - 2 * self.hidden * self.vocab * seq + (vit if train_vision else 0)
+        hardware = model + (redo if recompute else 0)
+        return model, hardware
+
+    def eval_flops(self, tiles: int, prompt: int, new_tokens: int) -> float:
+        """Prefill of the prompt (with its image) and greedy decoding of `new_tokens` tokens."""
+        prefill = tiles * (self.vit_forward_per_tile() + self.proj_forward_per_tile()) + self.lm_forward(prompt)
+        decode = sum(self.lm_forward(1, prompt + i + 1) for i in range(new_tokens))
+        return prefill + decode
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic batches
+
+
+@dataclass
+class Layout:
+    tiles: int
+    tokens_per_tile: int
+    prompt_text: int  # text tokens before the answer (system/user template + question)
+    answer: int
+
+    @property
+    def image_tokens(self) -> int:
+        return self.tiles * self.tokens_per_tile
+
+    @property
+    def prompt_len(self) -> int:
+        return self.image_tokens + 2 + self.prompt_text  # + <img> and </img>
+
+    @property
+    def seq_len(self) -> int:
+        return self.prompt_len + self.answer
+
+
+def make_batch(cfg, layout: Layout, batch: int, device, dtype, with_answer: bool, gen: torch.Generator):
+    """input_ids / attention_mask / pixel_values (/ labels): [text] <img> IMG*n </img> [text] [answer]."""
+    image_id = int(cfg.image_token_id)
+    start_id, end_id = image_id - 2, image_id - 1  # <img>, </img> (151665, 151666 in InternVL3)
+    tc = cfg.text_config
+    specials = [x for x in (tc.bos_token_id, tc.eos_token_id) if isinstance(x, int)]
+    text_hi = min([start_id, *specials])  # ordinary text ids lie below every special token
+    head = layout.prompt_text // 2
+    tail = layout.prompt_text - head
+    answer = layout.answer if with_answer else 0
+
+    def text(n):
+        return torch.randint(0, text_hi, (batch, n), generator=gen)
+
+    parts = [
+        text(head),
+        torch.full((batch, 1), start_id),
+        torch.full((batch, layout.image_tokens), image_id),
+        torch.full((batch, 1), end_id),
+        text(tail),
+        text(answer),
+    ]
+    input_ids = torch.cat(parts, dim=1)
+    out = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
+    if with_answer:
+        labels = torch.full_like(input_ids, -100)
+        labels[:, -answer:] = input_ids[:, -answer:]  # loss on the answer tokens only
+        out["labels"] = labels
+    size = _pair(cfg.vision_config.image_size)
+    out["pixel_values"] = torch.randn(batch * layout.tiles, 3, size[0], size[1], generator=gen)
+    out = {k: v.to(device) for k, v in out.items()}
+    out["pixel_values"] = out["pixel_values"].to(dtype)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Measurement
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _peak_mem_gib(device) -> float | None:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**30
+    return None
+
+
+def _host_rss_gib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+
+
+def peak_tflops(device, override: float | None) -> tuple[float | None, str]:
+    if override:
+        return override, "--peak-tflops"
+    if device.type != "cuda":
+        return None, "no GPU"
+    name = torch.cuda.get_device_name(device)
+    for key, value in PEAK_BF16_TFLOPS:
+        if key in name:
+            return value, f"table ({key})"
+    return None, f"unknown device {name!r}: pass --peak-tflops"
+
+
+def pick_attention(requested: str, device) -> str:
+    if requested != "auto":
+        return requested
+    if device.type == "cuda" and importlib.util.find_spec("flash_attn") is not None:
+        return "flash_attention_2"
+    return "sdpa"
+
+
+def build_model(cfg, device, dtype, attn: str):
+    from transformers import InternVLForConditionalGeneration
+
+    with torch.device(device):
+        model = InternVLForConditionalGeneration._from_config(cfg, dtype=dtype, attn_implementation=attn)
+    return model
+
+
+def row(key: str, value) -> None:
+    print(f"{key:<36} {value}")
+
+
+def _count(n: int) -> str:
+    return f"{n / 1e9:.3f}B" if n >= 1e8 else f"{n / 1e6:.2f}M"
+
+
+def fmt_hours(h: float) -> str:
+    return f"{h:,.2f}"
+
+
+def study_hours(train_samples_per_s: float, eval_seconds_per_sample: float) -> dict:
+    s = STUDY
+    train_samples = s["sources"] * s["train_samples"] * s["epochs"]
+    eval_samples = s["eval_models"] * s["targets"] * s["test_samples"]
+    train_h = train_samples / train_samples_per_s / 3600
+    eval_h = eval_samples * eval_seconds_per_sample / 3600
+    return {"train": train_h, "eval": eval_h, "total": train_h + eval_h}
+
+
+def run(args) -> None:
+    torch.manual_seed(args.seed)
+    gen = torch.Generator().manual_seed(args.seed)
+    device = torch.device(args.device)
+    if args.dtype == "auto":
+        args.dtype = "fp32" if device.type == "cpu" else "bf16"
+    # bf16: weights, gradients and AdamW states in bf16. amp: fp32 weights/states, bf16 autocast
+    # (closer to the toolkits' mixed precision in memory; about the same step time).
+    param_dtype = {"bf16": torch.bfloat16, "fp32": torch.float32, "amp": torch.float32}[args.dtype]
+    autocast = args.dtype == "amp"
+
+    cfg = load_config(args.config, tiny=args.tiny)
+    shape = Shape.from_dict(load_config_dict(args.config, tiny=args.tiny))
+    attn = pick_attention(args.attn, device)
+    model = build_model(cfg, device, param_dtype, attn)
+    if not args.train_vision:
+        model.model.vision_tower.requires_grad_(False)
+    if args.gradient_checkpointing:
+        if hasattr(model, "activation_checkpointing_enable"):  # transformers >= 5.x name
+            model.activation_checkpointing_enable({"use_reentrant": False})
+        else:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    n_all = sum(p.numel() for p in model.parameters())
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    n_train = sum(p.numel() for p in trainable)
+    fused = {"fused": True} if device.type == "cuda" else {}
+    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.0, **fused)
+
+    layout = Layout(args.tiles, shape.tokens_per_tile, args.text_tokens - args.answer_tokens, args.answer_tokens)
+    batch = make_batch(cfg, layout, args.batch_size, device, param_dtype, with_answer=True, gen=gen)
+    seq = layout.seq_len
+
+    model.train()
+    times = []
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    for step in range(args.warmup + args.steps):
+        _sync(device)
+        t0 = time.perf_counter()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+            loss = model(**batch, use_cache=False).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        _sync(device)
+        if step >= args.warmup:
+            times.append(time.perf_counter() - t0)
+    if not math.isfinite(loss.item()):
+        sys.exit(f"training loss is not finite: {loss.item()}")
+    train_peak = _peak_mem_gib(device)
+
+    step_s = sum(times) / len(times)
+    tokens_per_s = args.batch_size * seq / step_s
+    samples_per_s = args.batch_size / step_s
+    model_flops, hw_flops = shape.train_flops(args.tiles, seq, args.train_vision, args.gradient_checkpointing)
+    peak, peak_source = peak_tflops(device, args.peak_tflops)
+    mfu = model_flops * args.batch_size / step_s / (peak * 1e12) if peak else None
+    hfu = hw_flops * args.batch_size / step_s / (peak * 1e12) if peak else None
+
+    # ---- evaluation batch: prefill forward, then greedy generation
+    del optimizer
+    for p in model.parameters():
+        p.grad = None
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+    model.eval()
+    ev = make_batch(cfg, layout, args.eval_batch_size, device, param_dtype, with_answer=False, gen=gen)
+    eos = cfg.text_config.eos_token_id
+    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+        # logits of the last position only, as generate's prefill does
+        model(**ev, use_cache=False, logits_to_keep=1)  # warm-up of the eval shapes
+        _sync(device)
+        t0 = time.perf_counter()
+        model(**ev, use_cache=False, logits_to_keep=1)
+        _sync(device)
+        prefill_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        out = model.generate(
+            **ev,
+            max_new_tokens=args.gen_tokens,
+            min_new_tokens=args.gen_tokens,
+            do_sample=False,
+            pad_token_id=eos if isinstance(eos, int) else None,
+        )
+        _sync(device)
+        generate_s = time.perf_counter() - t0
+    new_tokens = out.shape[1] - ev["input_ids"].shape[1]
+    eval_peak = _peak_mem_gib(device)
+    eval_s_per_sample = generate_s / args.eval_batch_size
+    hours = study_hours(samples_per_s, eval_s_per_sample)
+
+    # ---- report
+    dev_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    print("InternVL3-2B-shaped fine-tuning benchmark" + (" (--tiny: smoke check only)" if args.tiny else ""))
+    row("device", dev_name)
+    row("config", f"{Path(args.config).name}{' (tiny)' if args.tiny else ''}")
+    row("parameters (all / trainable)", f"{_count(n_all)} / {_count(n_train)}")
+    row("precision / attention", f"{args.dtype} / {attn}")
+    row("vision tower", "trained" if args.train_vision else "frozen")
+    row("gradient checkpointing", "on" if args.gradient_checkpointing else "off")
+    row(
+        "sample shape",
+        f"{args.tiles} tiles x {shape.tokens_per_tile} image tokens + {args.text_tokens} text "
+        f"({args.answer_tokens} answer) = {seq} tokens",
+    )
+    row("batch size (train / eval)", f"{args.batch_size} / {args.eval_batch_size}")
+    row("timed steps (after warmup)", f"{len(times)} (+{args.warmup})")
+    row("final loss", f"{loss.item():.3f}")
+    row("step seconds (mean / median)", f"{step_s:.4f} / {statistics.median(times):.4f}")
+    row("tokens/s (train)", f"{tokens_per_s:,.0f}")
+    row("samples/s (train)", f"{samples_per_s:,.2f}")
+    if train_peak is not None:
+        row("peak GPU memory train (GiB)", f"{train_peak:.2f}")
+        row("peak GPU memory eval (GiB)", f"{eval_peak:.2f}")
+    else:
+        row("peak host RSS (GiB)", f"{_host_rss_gib():.2f} (no GPU)")
+    row("model TFLOPs per sample (train)", f"{model_flops / 1e12:.4g}")
+    row("peak bf16 TFLOP/s", f"{peak:.1f} [{peak_source}]" if peak else f"n/a [{peak_source}]")
+    row("MFU", f"{100 * mfu:.1f}%" if mfu is not None else "n/a")
+    if args.gradient_checkpointing:
+        row("HFU (with recompute)", f"{100 * hfu:.1f}%" if hfu is not None else "n/a")
+    row("eval prefill seconds / batch", f"{prefill_s:.4f}")
+    row("eval generate seconds / batch", f"{generate_s:.4f} ({new_tokens} new tokens)")
+    row("eval samples/s (generate)", f"{args.eval_batch_size / generate_s:,.2f}")
+    print()
+    print("Study GPU-hours at these speeds (this device, 1 GPU, compute only, same sample shape):")
+    s = STUDY
+    row(f"fine-tune {s['sources']} x {s['train_samples']:,} x {s['epochs']} ep", fmt_hours(hours["train"]))
+    row(
+        f"evaluate {s['eval_models']} x {s['targets']} x {s['test_samples']:,}",
+        fmt_hours(hours["eval"]) + f" (answers of {new_tokens} tokens)",
+    )
+    row("study GPU-hours", fmt_hours(hours["total"]))
+
+
+# --------------------------------------------------------------------------------------------
+# Calculated estimate (no model)
+
+
+def estimate(args) -> None:
+    """GPU-hours of the paper study by calculation, at assumed MFU (docs/compute_estimate.md)."""
+    shape = Shape.from_dict(load_config_dict(args.config, tiny=args.tiny))
+    tiles, text, answer = args.tiles, args.text_tokens, args.answer_tokens
+    seq = tiles * shape.tokens_per_tile + 2 + text
+    prompt = seq - answer
+    s = STUDY
+    train_model, train_hw = shape.train_flops(tiles, seq, args.train_vision, recompute=True)
+    n_train = s["sources"] * s["train_samples"] * s["epochs"]
+    n_eval_short = s["eval_models"] * (s["targets"] - 1) * s["test_samples"]
+    n_eval_long = s["eval_models"] * 1 * s["test_samples"]  # Chart2Text: captions
+    eval_short = shape.eval_flops(tiles, prompt, args.gen_tokens)
+    eval_long = shape.eval_flops(tiles, prompt, args.long_gen_tokens)
+    # Features of the frozen base model: image pass (vision + projector), answer-NLL pass (image +
+    # question + answer), three short text-only passes (question, answer, question+answer).
+    feat_per_sample = (
+        tiles * (shape.vit_forward_per_tile() + shape.proj_forward_per_tile())
+        + tiles * (shape.vit_forward_per_tile() + shape.proj_forward_per_tile())
+        + shape.lm_forward(seq)
+        + 3 * shape.lm_forward(args.feature_text_tokens)
+    )
+    n_feat = s["sources"] * args.source_subsample + s["targets"] * s["test_samples"]
+    # Decoding is bound by memory traffic and kernel launches, not FLOPs: charge each decode step.
+    decode_steps = math.ceil(n_eval_short / args.eval_batch_size) * args.gen_tokens + math.ceil(
+        n_eval_long / args.eval_batch_size
+    ) * args.long_gen_tokens
+    decode_h = decode_steps * args.decode_step_ms / 1000 / 3600
+
+    print("CALCULATED ESTIMATE (not a measurement): paper study GPU-hours, InternVL3-2B")
+    row("sample shape", f"{tiles} tiles x {shape.tokens_per_tile} + {text} text = {seq} tokens")
+    row("N_vit / N_proj / N_lm (matmul)", f"{shape.n_vit / 1e9:.3f}B / {shape.n_proj / 1e9:.4f}B / {shape.n_lm / 1e9:.3f}B")
+    row("vision fwd TFLOPs per tile", f"{shape.vit_forward_per_tile() / 1e12:.3f}")
+    row("train TFLOPs/sample (+ckpt)", f"{train_model / 1e12:.2f} ({train_hw / 1e12:.2f})")
+    row("eval TFLOPs/sample (short/long)", f"{eval_short / 1e12:.2f} / {eval_long / 1e12:.2f}")
+    row("feature TFLOPs/sample", f"{feat_per_sample / 1e12:.2f}")
+    row("samples: train / eval / features", f"{n_train:,} / {n_eval_short + n_eval_long:,} / {n_feat:,}")
+    total_train = n_train * train_model
+    total_ckpt = n_train * shape.train_flops(tiles, seq, args.train_vision, recompute=True)[1]
+    total_eval = n_eval_short * eval_short + n_eval_long * eval_long
+    total_feat = n_feat * feat_per_sample
+    row(
+        "total PFLOPs: train/+ckpt/eval/feat",
+        f"{total_train / 1e15:,.0f} / {total_ckpt / 1e15:,.0f} / {total_eval / 1e15:,.0f} / {total_feat / 1e15:,.0f}",
+    )
+    print()
+    print(f"{'GPU':<12}{'util':>5}{'fine-tune':>11}{'+ckpt':>8}{'evaluate':>10}{'features':>10}{'total':>8}")
+    for gpu, tflops, decode_factor in (("A100-80GB", 312.0, A100_DECODE_FACTOR), ("H100 SXM", 989.4, 1.0)):
+        for util in args.mfu:
+            rate = tflops * 1e12 * util
+            ft, ck, fe = (x / rate / 3600 for x in (total_train, total_ckpt, total_feat))
+            ev = total_eval / rate / 3600 + decode_h * decode_factor
+            print(f"{gpu:<12}{util:>5.0%}{ft:>11.1f}{ck:>8.1f}{ev:>10.1f}{fe:>10.1f}{ft + ev + fe:>8.1f}")
+    print(
+        f"GPU-hours; util = achieved share of peak dense bf16 (A100 312, H100 989.4 TFLOP/s); "
+        f"+ckpt = fine-tune with activation checkpointing (one more LM forward); total without it.\n"
+        f"Decode steps charged {args.decode_step_ms:g} ms each on H100, x{A100_DECODE_FACTOR:g} on A100 "
+        f"(batch {args.eval_batch_size}; answers {args.gen_tokens} tokens, Chart2Text {args.long_gen_tokens}); "
+        f"features over {args.source_subsample:,} samples per source + all target test samples."
+    )
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="InternVLConfig JSON (no download)")
+    p.add_argument("--tiny", action="store_true", help="toy-sized config on CPU in float32 (smoke test)")
+    p.add_argument("--device", default=None, help="default: cuda if available (cpu with --tiny)")
+    p.add_argument("--dtype", choices=("auto", "bf16", "amp", "fp32"), default="auto")
+    p.add_argument("--attn", default="auto", help="auto (flash_attention_2 if installed, else sdpa), sdpa, eager")
+    p.add_argument("--gradient-checkpointing", action="store_true")
+    p.add_argument("--train-vision", action="store_true", help="also train the vision tower (default: frozen)")
+    p.add_argument("--batch-size", type=int, default=None, help="per-GPU samples per step (default 8; 2 tiny)")
+    p.add_argument("--eval-batch-size", type=int, default=None, help="default 64 (2 with --tiny)")
+    p.add_argument("--tiles", type=int, default=4, help="448px tiles per sample (thumbnail included)")
+    p.add_argument("--text-tokens", type=int, default=100, help="question + answer + template tokens")
+    p.add_argument("--answer-tokens", type=int, default=20, help="supervised answer tokens (in --text-tokens)")
+    p.add_argument("--gen-tokens", type=int, default=None, help="tokens generated in eval (default 10; 4 tiny)")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--lr", type=float, default=1e-5)
+    p.add_argument("--peak-tflops", type=float, default=None, help="device peak dense bf16 TFLOP/s")
+    p.add_argument("--seed", type=int, default=0)
+    g = p.add_argument_group("calculated estimate (--estimate-only)")
+    g.add_argument("--estimate-only", action="store_true", help="print the calculated GPU-hour estimate and exit")
+    g.add_argument("--mfu", type=float, nargs="+", default=[0.35, 0.40], help="assumed utilisation(s)")
+    g.add_argument("--long-gen-tokens", type=int, default=256, help="Chart2Text caption budget")
+    g.add_argument("--decode-step-ms", type=float, default=30.0, help="one batched decode step on H100")
+    g.add_argument("--source-subsample", type=int, default=20_000, help="feature samples per source")
+    g.add_argument("--feature-text-tokens", type=int, default=60, help="tokens of a text-only feature pass")
+    args = p.parse_args(argv)
+    if args.device is None:
+        args.device = "cpu" if args.tiny or not torch.cuda.is_available() else "cuda"
+    if args.batch_size is None:
+        args.batch_size = 2 if args.tiny else 8
+    if args.eval_batch_size is None:
+        args.eval_batch_size = 2 if args.tiny else 64
+    if args.gen_tokens is None:
+        args.gen_tokens = 4 if args.tiny else 10
+    if args.steps < 1 or args.warmup < 0 or args.tiles < 1:
+        p.error("--steps and --tiles must be at least 1, --warmup at least 0")
+    if not 0 < args.answer_tokens < args.text_tokens:
+        p.error("--answer-tokens must be positive and smaller than --text-tokens")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.device == "cpu":
+        torch.set_num_threads(1)
+    if args.estimate_only:
+        estimate(args)
+        return
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        sys.exit("no CUDA device: run on a GPU, or use --tiny (CPU smoke check) or --estimate-only")
+    if args.device == "cpu" and not args.tiny:
+        print("warning: full-size model on CPU: very slow; --tiny is the CPU smoke check", file=sys.stderr)
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
