@@ -436,3 +436,23 @@ def test_sample_split_on_fixture(registry, tmp_path):
     picked = sample_split(spec, "train", 3, seed=0, ids_file=ids_file)
     validate_records(picked, "sample")
     assert [r["id"] for r in sample_split(spec, "train", 3, 0, ids_file)] == [r["id"] for r in picked]
+
+
+def test_sampling_reads_images_only_for_kept_records(registry, tmp_path, monkeypatch):
+    """Lazy images: drawing 5 of 200 rows decodes 5 images, not 200 (Open-Spatial has 8.7M)."""
+    from dataprophet.adapters import common
+    from dataprophet.sampling import sample_split
+
+    rows = [{"image": fixtures.hf_image(i % 7), "query": f"What is bar {i}?", "label": [str(i)]} for i in range(200)]
+    path = tmp_path / "many.parquet"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    spec = override(registry["chartqa"], train={"kind": "local", "path": str(path)})
+    calls = []
+    original = common.image_bytes
+    monkeypatch.setattr(common, "image_bytes", lambda *a, **k: calls.append(1) or original(*a, **k))
+    picked = sample_split(spec, "train", 5, seed=0)
+    assert len(picked) == 5 and len(calls) == 5
+    validate_records(picked, "lazy sample")

@@ -124,10 +124,11 @@ def sample_records(records: Iterable[dict], n: int, seed: int, ids_file: str | P
 
 
 def sample_split(spec, role: str, n: int, seed: int, ids_file: str | Path | None = None) -> list[dict]:
-    """``n`` contract records of a registry dataset's 'train' or 'test' split."""
-    from dataprophet.adapters import iter_records
+    """``n`` contract records of a registry dataset's 'train' or 'test' split; images are read
+    only for the records kept (the stream's rows are adapted with lazy images)."""
+    from dataprophet.adapters import iter_records, resolve_images
 
-    return sample_records(iter_records(spec, role), n, seed, ids_file)
+    return resolve_images(sample_records(iter_records(spec, role, lazy_images=True), n, seed, ids_file))
 
 
 __all__ = ["SamplingError", "read_ids", "reservoir_sample", "sample_indices", "sample_records", "sample_split",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataprophet.adapters import clevr, multi, single
-from dataprophet.adapters.common import AdapterError, RowContext
+from dataprophet.adapters.common import AdapterError, LazyImage, RowContext, resolve_images
 from dataprophet.adapters.sources import SourceError, iter_hf, iter_local
 
 Adapter = Callable[[dict, int, RowContext], list[dict]]
@@ -98,17 +98,20 @@ def iter_source_rows(source) -> Iterator[dict]:
     return iter_local(source.path, source.records_key)
 
 
-def iter_records(spec, role: str, rows_for: Callable | None = None) -> Iterator[dict]:
+def iter_records(spec, role: str, rows_for: Callable | None = None, lazy_images: bool = False) -> Iterator[dict]:
     """Contract records of a dataset split ('train' or 'test'), source after source, lazily.
-    ``rows_for(source)`` replaces the reader (tests feed rows without files)."""
+    ``rows_for(source)`` replaces the reader (tests feed rows without files). With
+    ``lazy_images`` the ``image`` field is a ``LazyImage`` (the sampler resolves only the
+    records it keeps); otherwise it holds the encoded bytes."""
     if role not in ("train", "test"):
         raise ValueError(f"role must be 'train' or 'test', got {role!r}")
     for index, source in enumerate(getattr(spec, role)):
         ctx = context_for(spec, role, source, index)
         fn = ADAPTERS[source.adapter or spec.adapter].fn
         for row_index, row in enumerate((rows_for or iter_source_rows)(source)):
-            yield from fn(row, row_index, ctx)
+            records = fn(row, row_index, ctx)
+            yield from (records if lazy_images else resolve_images(records))
 
 
-__all__ = ["ADAPTERS", "OPTIONAL_FIELDS", "AdapterDef", "AdapterError", "RowContext", "SourceError",
-           "context_for", "iter_records", "iter_source_rows"]
+__all__ = ["ADAPTERS", "OPTIONAL_FIELDS", "AdapterDef", "AdapterError", "LazyImage", "RowContext", "SourceError",
+           "context_for", "iter_records", "iter_source_rows", "resolve_images"]

@@ -166,9 +166,8 @@ def open_spatial(row: dict, index: int, ctx: RowContext) -> list[dict]:
     triples = [t for t in triples if t[1] and t[2]]
     if not triples:
         return []
-    image = ctx.image(ctx.column(row, "image"))
     boxes = ctx.optional(row, "regions")
-    if ctx.options.get("draw_regions") and boxes:
-        image = _draw_regions(image, boxes)
+    draw = (lambda data: _draw_regions(data, boxes)) if ctx.options.get("draw_regions") and boxes else None
+    image = ctx.image(ctx.column(row, "image"), transform=draw)
     rid = ctx.row_id(row, index)
     return [ctx.record(rid, i, image, q, a) for i, q, a in triples]
