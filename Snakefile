@@ -35,9 +35,11 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/groundtruth.smk"
 include: "workflow/rules/prophet.smk"
 include: "workflow/rules/rank.smk"
+include: "workflow/rules/select.smk"
 
 
 rule all:
     input:
         ground_truth_outputs(),
         prophet_outputs(),
+        selection_outputs(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -120,3 +121,39 @@ def test_unknown_dataset_name_for_generation_lists_valid_names(tmp_path, capsys)
     code = main(["generate", "--dataset", "ocr_covr", "--sizes", '{"train": 2}', "--out-dir", str(tmp_path)])
     assert code == 2
     assert "ocr_cover" in capsys.readouterr().err
+
+
+def _matrix(path, values):
+    import pandas as pd
+
+    labels = ["a", "b", "c"]
+    pd.DataFrame(values, index=labels, columns=labels).to_csv(path)
+    return str(path)
+
+
+def test_budget_smaller_than_the_number_of_sources_is_refused(tmp_path, capsys):
+    weights = _matrix(tmp_path / "m.csv", [[0.5, 0.2, 0.1], [0.1, 0.4, 0.2], [0.2, 0.2, 0.3]])
+    code = main(["allocate", "--weights", weights, "--method", "dataprophet", "--budget", "2",
+                 "--out", str(tmp_path / "alloc.csv")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "budget 2 is smaller than the number of sources 3" in err
+    assert not (tmp_path / "alloc.csv").exists()
+
+
+def test_selection_budget_in_config_is_checked_before_any_job(tmp_path):
+    import yaml
+
+    from dataprophet.config import ConfigError, load_study
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "smoke.yaml").read_text())
+    raw["selection"] = {"budget": 3}
+    with pytest.raises(ConfigError, match=r"'selection.budget': a budget of 3 samples is smaller than the number of sources \(4\)"):
+        load_study(raw)
+
+
+def test_allocation_with_a_nan_weight_names_the_source(tmp_path, capsys):
+    weights = _matrix(tmp_path / "m.csv", [[0.5, float("nan"), 0.1], [0.1, 0.4, 0.2], [0.2, 0.2, 0.3]])
+    assert main(["allocate", "--weights", weights, "--method", "dataprophet", "--budget", "30",
+                 "--out", str(tmp_path / "alloc.csv")]) == 2
+    assert "target 'b': non-finite weight for source(s) 'a'" in capsys.readouterr().err

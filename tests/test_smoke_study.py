@@ -209,3 +209,18 @@ def test_killed_snakemake_reruns_only_unfinished_jobs(tmp_path):
     assert again.returncode == 0, again.stderr[-4000:]
     assert _mtimes(Path(p) for p in before) == before  # finished work was not redone
     assert (results / "tables" / "delta.csv").exists()
+
+
+@pytest.mark.integration
+def test_smoke_study_allocates_the_budget_per_target(smoke_run):
+    budget = len(SMOKE) * 48  # the paper's N = sources x per-source size (smoke: 48 train samples)
+    tables = {m: pd.read_csv(smoke_run / "selection" / f"allocation_{m}.csv", index_col=0)
+              for m in ("uniform", "dataprophet", "oracle")}
+    for method, table in tables.items():
+        assert list(table.index) == SMOKE and list(table.columns) == SMOKE, method
+        assert (table.sum() == budget).all() and (table >= 0).all().all(), method
+    assert (tables["uniform"] == budget // len(SMOKE)).all().all()
+    # Algorithm 1: counts follow M(s -> t) within rounding.
+    metric = pd.read_csv(smoke_run / "tables" / "metric.csv", index_col=0)
+    share = budget * metric / metric.sum()
+    assert (abs(tables["dataprophet"] - share) < 1).all().all()

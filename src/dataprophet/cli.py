@@ -370,6 +370,31 @@ def cmd_score(args) -> None:
         write_csv(ranking, args.out, index_label="rank")
 
 
+def cmd_allocate(args) -> None:
+    """Split a per-target sample budget over the sources (uniform, DataProphet, oracle).
+
+    Reproduce: snakemake results/mini/selection/allocation_dataprophet.csv
+    (runs: dataprophet allocate --weights results/mini/tables/metric.csv --method dataprophet --budget 14000
+    --out results/mini/selection/allocation_dataprophet.csv)
+    """
+    import warnings
+
+    import pandas as pd
+
+    from dataprophet.atomic import write_csv
+    from dataprophet.selection import allocation_table
+
+    weights = _read_matrix(args.weights)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = allocation_table(weights, args.budget, args.method)
+    for warning in caught:
+        print(f"note: {warning.message}")
+    write_csv(table, args.out)
+    print(f"{args.method}: {args.budget} samples per target over {len(table)} sources -> {args.out}")
+    print(table.to_string())
+
+
 def cmd_cost(args) -> None:
     """Compute time of the prophet stages vs the ground-truth stages, from benchmark files.
 
@@ -535,6 +560,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="optional CSV of the ranking")
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("allocate", help=cmd_allocate.__doc__.splitlines()[0])
+    p.add_argument("--weights", required=True, help="sources x targets CSV: metric.csv (dataprophet), delta.csv (oracle)")
+    p.add_argument("--method", choices=["uniform", "dataprophet", "oracle"], required=True)
+    p.add_argument("--budget", type=int, required=True, help="samples per target")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_allocate)
 
     p = sub.add_parser("cost", help=cmd_cost.__doc__.splitlines()[0])
     p.add_argument("--benchmarks", required=True, help="the study's benchmarks/ folder")

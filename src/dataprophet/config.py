@@ -114,6 +114,19 @@ class ProphetSettings:
             raise ConfigError(f"tau_variant {self.tau_variant!r} is not one of 'a', 'b'")
 
 
+@dataclass(frozen=True)
+class SelectionSettings:
+    """Budgeted reweighting of real sources per target (the paper's section 5)."""
+
+    budget: int = 0  # samples per target; 0 = the paper's N = (number of sources) x sizes.train
+    methods: tuple = ("uniform", "dataprophet", "oracle")
+
+    def __post_init__(self):
+        unknown = [m for m in self.methods if m not in ("uniform", "dataprophet", "oracle")]
+        if unknown:
+            raise ConfigError(f"methods {unknown} unknown; valid: uniform, dataprophet, oracle")
+
+
 def settings_from_json(cls, text: str):
     """Build a settings dataclass from the JSON a rule passes; unknown keys are errors."""
     return _build(cls, json.loads(text), f"{cls.__name__} settings")
@@ -144,7 +157,12 @@ class Study:
     finetune_seeds: tuple[int, ...] = (0,)
     evaluate: EvalSettings = field(default_factory=EvalSettings)
     prophet: ProphetSettings = field(default_factory=ProphetSettings)
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
     threads: dict = field(default_factory=dict)
+
+    @property
+    def selection_budget(self) -> int:
+        return self.selection.budget or len(self.datasets) * int(self.sizes["train"])
 
     @property
     def results(self) -> str:
@@ -234,6 +252,10 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
                 f"config key 'prophet.{key}': {min(usable, sizes[split])} source samples cannot form "
                 f"kmeans_k={k} clusters; use more samples or a smaller 'prophet.kmeans_k'"
             )
+    selection = _section(SelectionSettings, config.get("selection", {}), "selection")
+    if 0 < selection.budget < len(datasets):
+        raise ConfigError(f"config key 'selection.budget': a budget of {selection.budget} samples is smaller than the "
+                          f"number of sources ({len(datasets)}); every source must be able to get a sample")
     seeds = tuple(config.get("finetune_seeds", [0]))
     if not seeds or len(set(seeds)) != len(seeds):
         raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")
@@ -255,6 +277,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
         finetune_seeds=seeds,
         evaluate=_section(EvalSettings, config.get("evaluate", {}), "evaluate"),
         prophet=_section(ProphetSettings, config.get("prophet", {}), "prophet"),
+        selection=selection,
         threads=dict(config.get("threads", {})),
     )
 
