@@ -5,6 +5,8 @@
 if STUDY.scale == "mini":
 
     rule base_model:
+        conda:
+            CONDA_ENV
         input:
             pretrain=expand(f"{R}/data/pretrain/{{d}}.parquet", d=DATASETS),
             train=expand(f"{R}/data/train/{{d}}.parquet", d=DATASETS),
@@ -27,6 +29,8 @@ if STUDY.scale == "mini":
 else:
 
     rule fetch_base:
+        conda:
+            CONDA_ENV
         output:
             directory(f"{R}/models/base"),
         params:

@@ -50,3 +50,9 @@ def launcher(gpus):
         f"accelerate launch --config_file {config} --num_processes {gpus} --num_machines 1 "
         f"-m dataprophet.cli"
     )
+
+
+# `snakemake --sdm conda`: every job runs in this environment; its post-deploy script installs
+# this checkout (found through DATAPROPHET_SRC) into it, so jobs call the same `dataprophet`.
+CONDA_ENV = os.path.join(workflow.basedir, "envs", "dataprophet.yaml")
+os.environ.setdefault("DATAPROPHET_SRC", workflow.basedir)

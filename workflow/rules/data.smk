@@ -6,6 +6,8 @@
 if STUDY.scale == "mini":
 
     rule generate_dataset:
+        conda:
+            CONDA_ENV
         output:
             **{split: f"{R}/data/{split}/{{dataset}}.parquet" for split in ("pretrain", "train", "test")},
         params:
@@ -24,6 +26,8 @@ if STUDY.scale == "mini":
 else:
 
     rule prepare_dataset:
+        conda:
+            CONDA_ENV
         output:
             train=f"{R}/data/train/{{dataset}}.parquet",
             test=f"{R}/data/test/{{dataset}}.parquet",

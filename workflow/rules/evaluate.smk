@@ -4,6 +4,8 @@ TARGET_TABLES = expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS)
 
 
 rule evaluate_base:
+    conda:
+        CONDA_ENV
     input:
         base=f"{R}/models/base",
         targets=TARGET_TABLES,
@@ -26,6 +28,8 @@ rule evaluate_base:
 
 
 rule evaluate_finetuned:
+    conda:
+        CONDA_ENV
     input:
         base=f"{R}/models/base",
         finetuned=f"{R}/models/ft/seed{{seed}}/{{source}}",

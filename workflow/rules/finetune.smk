@@ -4,6 +4,8 @@
 
 
 rule finetune:
+    conda:
+        CONDA_ENV
     input:
         base=f"{R}/models/base",
         train=f"{R}/data/train/{{source}}.parquet",

@@ -8,6 +8,8 @@ GROUND_TRUTH_SHELL = (
 
 
 rule ground_truth:
+    conda:
+        CONDA_ENV
     input:
         eval_scores(PRIMARY_SEED),
     output:
@@ -24,6 +26,8 @@ rule ground_truth:
 
 
 rule ground_truth_replicate:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: eval_scores(int(wc.seed)),
     output:
@@ -42,6 +46,8 @@ rule ground_truth_replicate:
 
 
 rule delta_heatmap:
+    conda:
+        CONDA_ENV
     input:
         f"{R}/tables/delta.csv",
     output:
@@ -57,6 +63,8 @@ rule delta_heatmap:
 
 
 rule noise_ceiling:
+    conda:
+        CONDA_ENV
     input:
         [f"{table_dir(s)}/delta.csv" for s in SEEDS],
     output:

@@ -16,6 +16,8 @@ if STUDY.prophet.jobs_per_dataset:
 
     # One job per (split, dataset): spreads the paper study's feature passes over GPUs.
     rule features:
+        conda:
+            CONDA_ENV
         input:
             base=f"{R}/models/base",
             table=f"{R}/data/{{split}}/{{dataset}}.parquet",
@@ -44,6 +46,8 @@ else:
 
     # One job per split: the model is loaded once for all datasets (cheap on CPU).
     rule features:
+        conda:
+            CONDA_ENV
         input:
             base=f"{R}/models/base",
             tables=lambda wc: expand(f"{R}/data/{wc.split}/{{d}}.parquet", d=DATASETS),
@@ -69,6 +73,8 @@ else:
 
 
 rule prophet_scores:
+    conda:
+        CONDA_ENV
     input:
         sources=expand(f"{R}/features/train/{{d}}.npz", d=DATASETS),
         targets=expand(f"{R}/features/test/{{d}}.npz", d=DATASETS),

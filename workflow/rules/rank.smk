@@ -16,6 +16,8 @@ def _dataset_info():
 
 
 rule rank:
+    conda:
+        CONDA_ENV
     input:
         truth=f"{R}/tables/delta.csv",
         terms=f"{R}/tables/prophet_terms.csv",
@@ -45,6 +47,8 @@ rule rank:
 
 
 rule compute_cost:
+    conda:
+        CONDA_ENV
     input:
         ground_truth_outputs(),
         f"{R}/tables/tau.csv",

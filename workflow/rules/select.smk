@@ -14,6 +14,8 @@ def selection_outputs():
 
 
 rule allocate:
+    conda:
+        CONDA_ENV
     input:
         weights=lambda wc: ALLOCATION_WEIGHTS[wc.method],
     output:
