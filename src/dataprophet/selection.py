@@ -327,6 +327,13 @@ def select_top_k(scores: pd.Series, k: int) -> pd.Index:
     return ids[order[: int(k)]]
 
 
+def _numeric(name: str, x) -> np.ndarray:
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise SelectionError(f"{name} must be numeric: {err}") from None
+
+
 def per_sample_scores(qsim, asim, isim, ppl_sample, ppl_target) -> np.ndarray:
     """m(u) = QSim(u,T) * ASim(u,T) * ISim(u,T) * PPL({u}) / PPL(T) for each sample u (section 6).
 
@@ -340,10 +347,7 @@ def per_sample_scores(qsim, asim, isim, ppl_sample, ppl_target) -> np.ndarray:
     """
     arrays = {}
     for name, x in (("qsim", qsim), ("asim", asim), ("isim", isim), ("ppl_sample", ppl_sample)):
-        try:
-            a = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as err:
-            raise SelectionError(f"{name} must be numeric: {err}") from None
+        a = _numeric(name, x)
         if a.ndim != 1:
             raise SelectionError(f"{name} must be 1-D (n,), got shape {a.shape}")
         arrays[name] = a
@@ -366,10 +370,7 @@ def per_sample_scores(qsim, asim, isim, ppl_sample, ppl_target) -> np.ndarray:
     bad = np.flatnonzero(arrays["ppl_sample"] <= 0)
     if bad.size:
         raise SelectionError(f"ppl_sample must be positive; positions {bad[:5].tolist()} have {arrays['ppl_sample'][bad[:5]].tolist()}")
-    try:
-        t = np.asarray(ppl_target, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise SelectionError(f"ppl_target must be numeric: {err}") from None
+    t = _numeric("ppl_target", ppl_target)
     if t.ndim != 0:
         raise SelectionError(f"ppl_target must be a scalar (one target's PPL(T)), got shape {t.shape}")
     if not math.isfinite(float(t)) or float(t) <= 0:
