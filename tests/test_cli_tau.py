@@ -37,10 +37,11 @@ def test_negative_values_are_valid(truth, tmp_path, capsys):
     assert main(["tau", "--truth", truth_path, "--scores", _write(-frame.abs(), tmp_path / "s.csv"), "--bootstrap", "20"]) == 0
 
 
-def test_nan_in_scores_is_an_error_naming_the_cell(truth, tmp_path, capsys):
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_nan_or_infinite_scores_are_an_error_naming_the_cell(truth, tmp_path, capsys, value):
     frame, truth_path = truth
     bad = frame.copy()
-    bad.loc["b", "c"] = np.nan
+    bad.loc["b", "c"] = value
     assert main(["tau", "--truth", truth_path, "--scores", _write(bad, tmp_path / "s.csv")]) == 2
     err = capsys.readouterr().err
     assert "non-finite" in err and "('b', 'c')" in err

@@ -209,7 +209,8 @@ def paper_fixture_run(tmp_path_factory):
         "registry": str(ROOT / "config" / "datasets"), "registry_overrides": str(root / "overrides.yaml"),
         "model": {"local_dir": str(root / "released")},
         "finetune": {"method": "full", "learning_rate": 1e-3, "max_steps": 0, "epochs": 1, "batch_size": 2,
-                     "freeze_vision": True, "freeze_projector": True, "save_steps": 50},
+                     "freeze_vision": True, "freeze_projector": True, "save_steps": 50,
+                     "gradient_checkpointing": True, "bf16": True},  # bf16 applies on GPU only
         "finetune_seeds": [0],
         "evaluate": {"batch_size": 4, "max_new_tokens": 4, "max_new_tokens_by_metric": {"rouge_l": 6}, "max_tiles": 2},
         "compute": {"gpus": {"finetune": 0, "evaluate": 0, "features": 0}},
@@ -238,6 +239,7 @@ def test_paper_dag_on_fixtures_builds_tables_through_every_stage(paper_fixture_r
     assert "local_dir" in json.loads((out / "models" / "base" / "base_source.json").read_text())
     log = json.loads((out / "models" / "ft" / "seed0" / "finance_qa" / "train_log.json").read_text())
     assert log["settings"]["freeze_vision"] and log["global_step"] == 3  # 5 pairs, batch 2, one epoch
+    assert log["settings"]["gradient_checkpointing"] and log["train_loss"] > 0
     scores = pd.read_csv(out / "tables" / "scores.csv", index_col=0)
     assert list(scores.index) == ["base", *FIXTURE_DATASETS] and list(scores.columns) == FIXTURE_DATASETS
     metric = pd.read_csv(out / "tables" / "metric.csv", index_col=0)

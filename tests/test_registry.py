@@ -456,3 +456,22 @@ def test_sampling_reads_images_only_for_kept_records(registry, tmp_path, monkeyp
     picked = sample_split(spec, "train", 5, seed=0)
     assert len(picked) == 5 and len(calls) == 5
     validate_records(picked, "lazy sample")
+
+
+def test_wrong_hub_id_names_dataset_key_and_file(registry):
+    """A hub id that cannot be read (here: offline, as on these machines) fails at the data
+    stage naming the dataset, the registry key and the file to fix."""
+    from dataprophet.adapters import SourceError
+
+    spec = override(registry["chartqa"], train={"id": "no-such-org/no-such-dataset"})
+    with pytest.raises(SourceError, match=r"chartqa: cannot read source train.id 'no-such-org/no-such-dataset' "
+                                          r"\(split 'train'\) in .*chartqa.yaml"):
+        next(iter_records(spec, "train"))
+
+
+def test_missing_local_file_names_dataset_key_and_file(registry, tmp_path):
+    from dataprophet.adapters import SourceError
+
+    spec = override(registry["chartqa"], test={"kind": "local", "path": str(tmp_path / "gone.parquet")})
+    with pytest.raises(SourceError, match=r"chartqa: .*test.path '.*gone.parquet' in .*chartqa.yaml"):
+        next(iter_records(spec, "test"))

@@ -231,6 +231,17 @@ def _read_chat_template(model_dir: Path) -> str | None:
     return None
 
 
+def attention_backend(dtype: str) -> str:
+    """FlashAttention-2 when it is installed, a GPU is present and the weights are half
+    precision (its requirement); PyTorch SDPA otherwise (CPU, fp32 training weights)."""
+    if dtype in ("bfloat16", "float16") and torch.cuda.is_available():
+        import importlib.util
+
+        if importlib.util.find_spec("flash_attn") is not None:
+            return "flash_attention_2"
+    return "sdpa"
+
+
 def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None, dtype: str = "float32"):
     """Load a saved model (safetensors only), optionally with a LoRA adapter on top."""
     from transformers import AutoModelForImageTextToText
@@ -239,7 +250,8 @@ def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None, dty
     if not model_dir.exists():
         raise FileNotFoundError(f"base model directory {model_dir} does not exist")
     model = AutoModelForImageTextToText.from_pretrained(
-        model_dir, dtype=getattr(torch, dtype), use_safetensors=True, trust_remote_code=False
+        model_dir, dtype=getattr(torch, dtype), use_safetensors=True, trust_remote_code=False,
+        attn_implementation=attention_backend(dtype),
     )
     if adapter_dir is not None:
         from peft import PeftModel
@@ -249,11 +261,21 @@ def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None, dty
     return model
 
 
+def inference_device() -> torch.device:
+    """The GPU when there is one: evaluation and features run there (training leaves device
+    placement to the Trainer, which puts each process of a multi-GPU job on its own GPU)."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def load_finetuned(base_dir: str | Path, finetuned_dir: str | Path | None, dtype: str = "float32"):
-    """The base model, or a fine-tune of it: a LoRA adapter folder or a full-weights folder."""
+    """For inference: the base model, or a fine-tune of it (a LoRA adapter folder or a
+    full-weights folder), on the GPU when there is one."""
     if finetuned_dir is None:
-        return load_model(base_dir, dtype=dtype)
-    finetuned_dir = Path(finetuned_dir)
-    if (finetuned_dir / "adapter_config.json").exists():
-        return load_model(base_dir, adapter_dir=finetuned_dir, dtype=dtype)
-    return load_model(finetuned_dir, dtype=dtype)
+        model = load_model(base_dir, dtype=dtype)
+    else:
+        finetuned_dir = Path(finetuned_dir)
+        if (finetuned_dir / "adapter_config.json").exists():
+            model = load_model(base_dir, adapter_dir=finetuned_dir, dtype=dtype)
+        else:
+            model = load_model(finetuned_dir, dtype=dtype)
+    return model.to(inference_device())

@@ -98,6 +98,23 @@ def iter_source_rows(source) -> Iterator[dict]:
     return iter_local(source.path, source.records_key)
 
 
+def _source_rows(spec, role: str, index: int, source, rows_for: Callable | None) -> Iterator[dict]:
+    """Rows of one source; a source that cannot be opened or read (a wrong hub id, split or
+    file) fails naming the dataset, the registry key and its file."""
+    if rows_for is not None:
+        yield from rows_for(source)
+        return
+    key = f"{role}[{index}]" if len(getattr(spec, role)) > 1 else role
+    what = f"{key}.id {source.id!r} (split {source.split!r})" if source.kind == "hf" else f"{key}.path {source.path!r}"
+    try:
+        yield from iter_source_rows(source)
+    except (AdapterError, SourceError) as exc:
+        raise SourceError(f"{spec.name}: source {what} in {spec.config_file}: {exc}") from exc
+    except Exception as exc:  # the datasets/hub libraries raise many kinds; name the entry to fix
+        raise SourceError(f"{spec.name}: cannot read source {what} in {spec.config_file}: "
+                          f"{type(exc).__name__}: {exc}") from exc
+
+
 def iter_records(spec, role: str, rows_for: Callable | None = None, lazy_images: bool = False) -> Iterator[dict]:
     """Contract records of a dataset split ('train' or 'test'), source after source, lazily.
     ``rows_for(source)`` replaces the reader (tests feed rows without files). With
@@ -108,7 +125,7 @@ def iter_records(spec, role: str, rows_for: Callable | None = None, lazy_images:
     for index, source in enumerate(getattr(spec, role)):
         ctx = context_for(spec, role, source, index)
         fn = ADAPTERS[source.adapter or spec.adapter].fn
-        for row_index, row in enumerate((rows_for or iter_source_rows)(source)):
+        for row_index, row in enumerate(_source_rows(spec, role, index, source, rows_for)):
             records = fn(row, row_index, ctx)
             yield from (records if lazy_images else resolve_images(records))
 
