@@ -64,3 +64,19 @@ def test_save_and_load_round_trip_gives_identical_logits(tiny_parts, tmp_path):
     batch = reloaded_processor(images=[_image()], text=[chat_prompt(reloaded_processor, "what colour?")], return_tensors="pt")
     with torch.no_grad():
         assert torch.equal(model(**batch).logits, reloaded(**batch).logits)
+
+
+def test_answers_end_with_im_end_even_when_eos_is_another_token(tiny_parts):
+    """A Qwen2 checkpoint may name <|endoftext|> as eos while its chat turns end with
+    <|im_end|>: training targets end with <|im_end|> and generation stops at either."""
+    import copy
+
+    from dataprophet.encoding import answer_ids, end_of_turn_ids
+
+    tokenizer, processor, _, _ = tiny_parts
+    other = copy.deepcopy(processor)
+    other.tokenizer.eos_token = "<|endoftext|>"
+    im_end = other.tokenizer.convert_tokens_to_ids("<|im_end|>")
+    assert end_of_turn_ids(other.tokenizer) == [im_end, other.tokenizer.convert_tokens_to_ids("<|endoftext|>")]
+    assert answer_ids(other, "red")[-1] == im_end
+    assert end_of_turn_ids(tokenizer) == [im_end]  # the tiny tokenizer's eos is <|im_end|> already

@@ -18,11 +18,24 @@ def chat_prompt(processor, question: str) -> str:
     return processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
 
+def end_of_turn_ids(tokenizer) -> list[int]:
+    """Ids that end an answer: the chat format's ``<|im_end|>`` when the vocabulary has it
+    (InternVL's Qwen2 template closes every turn with it), then the tokenizer's eos, so
+    training and generation agree whichever of the two a checkpoint names as eos."""
+    ids = []
+    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    if isinstance(im_end, int) and im_end != tokenizer.unk_token_id and im_end >= 0:
+        ids.append(im_end)
+    if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in ids:
+        ids.append(tokenizer.eos_token_id)
+    return ids
+
+
 def answer_ids(processor, answer: str) -> list[int]:
     """Answer tokens followed by the end-of-turn token the model must learn to emit."""
     tokenizer = processor.tokenizer
     ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
-    return ids + [tokenizer.eos_token_id]
+    return ids + end_of_turn_ids(tokenizer)[:1]
 
 
 def encode_example(processor, image, question: str, answer: str) -> dict:

@@ -13,7 +13,7 @@ import torch
 
 from dataprophet.config import EvalSettings
 from dataprophet.contract import decode_image
-from dataprophet.encoding import chat_prompt
+from dataprophet.encoding import chat_prompt, end_of_turn_ids
 from dataprophet.scoring import aggregate, score
 
 
@@ -37,7 +37,7 @@ def generate_answers(model, processor, frame: pd.DataFrame, settings: EvalSettin
             **inputs,
             max_new_tokens=max_new_tokens or settings.max_new_tokens,
             do_sample=False,
-            eos_token_id=tokenizer.eos_token_id,
+            eos_token_id=end_of_turn_ids(tokenizer),
             pad_token_id=tokenizer.pad_token_id,
         )
         new_tokens = out[:, inputs["input_ids"].shape[1] :]
