@@ -88,3 +88,20 @@ def test_mismatched_labels_and_non_finite_values_are_errors():
     c.loc["x", "y"] = np.inf
     with pytest.raises(MatrixError, match="non-finite"):
         per_target_tau(a, c)
+
+
+def test_compute_cost_weights_jobs_by_their_gpus(tmp_path):
+    """A 4-GPU fine-tune counts four times its wall-clock seconds against 1-GPU feature jobs."""
+    import pandas as pd
+
+    from dataprophet.cli import main
+
+    for stage, name, seconds in (("finetune", "a", 10.0), ("evaluate", "b", 10.0), ("features", "c", 2.0)):
+        (tmp_path / "bench" / stage).mkdir(parents=True)
+        pd.DataFrame({"s": [seconds]}).to_csv(tmp_path / "bench" / stage / f"{name}.tsv", sep="\t", index=False)
+    assert main(["cost", "--benchmarks", str(tmp_path / "bench"), "--gpus", '{"finetune": 4, "features": 1}',
+                 "--out", str(tmp_path / "cost.csv")]) == 0
+    cost = pd.read_csv(tmp_path / "cost.csv").set_index("stage")
+    assert cost.loc["finetune", "device_seconds"] == 40.0 and cost.loc["finetune", "sum"] == 10.0
+    # features / (finetune + evaluate) in device-seconds: 2 / (40 + 10)
+    assert cost.loc["features", "fraction_of_finetune_plus_evaluate"] == pytest.approx(0.04)

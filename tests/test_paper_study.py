@@ -75,6 +75,8 @@ def test_paper_config_errors_name_the_key():
         load_study(_paper_raw(registry_overrides="nowhere.yaml"), base_dir=ROOT)
     with pytest.raises(ConfigError, match="config key 'compute'.*strategy 'zero9'"):
         load_study(_paper_raw(compute={"strategy": "zero9"}), base_dir=ROOT)
+    with pytest.raises(ConfigError, match="gpus.evaluate is 2, but evaluate jobs use one GPU each"):
+        load_study(_paper_raw(compute={"gpus": {"finetune": 4, "evaluate": 2}}), base_dir=ROOT)
 
 
 @pytest.mark.integration
@@ -92,7 +94,8 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     finetune = out[out.index("rule finetune:"):]
     finetune = finetune[:finetune.index("\n\n")]
     assert "gpu=4" in finetune and "slurm_partition=gpu" in finetune
-    assert "accelerate launch --config_file" in finetune and "--num_processes 4" in finetune
+    assert "accelerate launch --config_file $DATAPROPHET_SRC/config/accelerate/ddp.yaml" in finetune
+    assert "--num_processes 4" in finetune and "--main_process_port 0" in finetune
     assert '"learning_rate": 1e-05' in finetune and '"method": "full"' in finetune
     # CPU-only rules stay off the GPU partition.
     ranking = out[out.index("rule rank:"):]
@@ -247,3 +250,25 @@ def test_paper_dag_on_fixtures_builds_tables_through_every_stage(paper_fixture_r
     predictions = pd.read_parquet(out / "eval" / "base" / "predictions.parquet")
     assert set(predictions.loc[predictions["target"] == "chart2text", "metric"]) == {"rouge_l"}
     assert not (root / "network_attempts.log").exists()
+
+
+def test_prepare_handles_an_unreadable_image_file_by_mode(tmp_path):
+    """A path-based source (Open-Spatial, CLEVR style) whose image file is missing: error mode
+    names the record; skip mode writes it to the rejects file."""
+    root = tmp_path / "images"
+    root.mkdir()
+    rows = [{"image": f"img{i}.png", "query": f"What is bar {i}?", "label": [str(i)]} for i in range(3)]
+    for i in (0, 2):  # img1.png is missing
+        (root / f"img{i}.png").write_bytes(fixtures.image(i))
+    path = tmp_path / "paths.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    local = {"kind": "local", "path": str(path), "image_root": str(root)}
+    spec = override(load_registry(ROOT / "config" / "datasets")["chartqa"], train=local, test=local)
+    with pytest.raises(ContractError, match=r"chartqa train split .*: row 1 \(id='chartqa-train-1-0'\): .*img1.png"):
+        prepare_dataset(spec, {"train": 5, "test": 5}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv")
+    report = prepare_dataset(spec, {"train": 5, "test": 5}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv",
+                             on_bad_rows="skip")
+    assert report["train"] == {"asked": 5, "kept": 2, "rejected": 1}
+    rejects = pd.read_csv(tmp_path / "r.csv")
+    assert list(rejects["id"]) == ["chartqa-train-1-0", "chartqa-test-1-0"]
+    assert rejects["reason"].str.contains("img1.png").all()

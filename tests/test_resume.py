@@ -103,3 +103,23 @@ def test_partial_checkpoint_is_discarded(tmp_path):
     (partial / "adapter_model.safetensors").write_text("x")
     assert latest_complete_checkpoint(tmp_path) == good
     assert not partial.exists()
+
+
+@pytest.mark.parametrize("layout", [
+    ("optimizer_0/", "pytorch_model_fsdp_0/"),   # FSDP sharded state
+    ("optimizer.bin", "model.safetensors"),      # FSDP full state
+    ("global_step40/", "model.safetensors"),     # DeepSpeed ZeRO
+])
+def test_fsdp_and_deepspeed_checkpoints_count_as_complete(tmp_path, layout):
+    """A preempted FSDP or ZeRO fine-tune resumes too: their optimizer state is not optimizer.pt."""
+    from dataprophet.train import latest_complete_checkpoint
+
+    checkpoint = tmp_path / "checkpoint-40"
+    checkpoint.mkdir()
+    (checkpoint / "trainer_state.json").write_text("{}")
+    for name in layout:
+        target = checkpoint / name.rstrip("/")
+        target.mkdir() if name.endswith("/") else target.write_text("x")
+    assert latest_complete_checkpoint(tmp_path) == checkpoint
+    (checkpoint / "trainer_state.json").unlink()  # killed before the state was written
+    assert latest_complete_checkpoint(tmp_path) is None and not checkpoint.exists()

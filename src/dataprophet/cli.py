@@ -398,6 +398,8 @@ def cmd_allocate(args) -> None:
 def cmd_cost(args) -> None:
     """Compute time of the prophet stages vs the ground-truth stages, from benchmark files.
 
+    Each job's seconds are weighted by the devices it held (``--gpus``, at least one), so on
+    a cluster a 4-GPU fine-tune counts four times a 1-GPU feature job.
     Reproduce: snakemake results/mini/tables/compute_cost.csv
     """
     import pandas as pd
@@ -410,13 +412,18 @@ def cmd_cost(args) -> None:
         stage = path.relative_to(root).parts[0].removesuffix(".tsv")
         rows.append({"stage": stage, "job": str(path.relative_to(root)), "seconds": float(pd.read_csv(path, sep="\t")["s"].iloc[0])})
     jobs = pd.DataFrame(rows)
-    per_stage = jobs.groupby("stage")["seconds"].agg(["count", "sum"]).reset_index()
-    truth = per_stage[per_stage["stage"].isin(["finetune", "evaluate"])]["sum"].sum()
-    prophet = per_stage[per_stage["stage"].isin(["features", "prophet", "rank"])]["sum"].sum()
-    per_stage["fraction_of_finetune_plus_evaluate"] = per_stage["sum"] / truth if truth else float("nan")
+    gpus = json.loads(args.gpus)
+    jobs["devices"] = [max(1, int(gpus.get(stage, 0))) for stage in jobs["stage"]]
+    jobs["device_seconds"] = jobs["seconds"] * jobs["devices"]
+    per_stage = jobs.groupby("stage").agg(count=("seconds", "size"), sum=("seconds", "sum"),
+                                          devices=("devices", "max"), device_seconds=("device_seconds", "sum"))
+    per_stage = per_stage.reset_index()
+    truth = per_stage[per_stage["stage"].isin(["finetune", "evaluate"])]["device_seconds"].sum()
+    prophet = per_stage[per_stage["stage"].isin(["features", "prophet", "rank"])]["device_seconds"].sum()
+    per_stage["fraction_of_finetune_plus_evaluate"] = per_stage["device_seconds"] / truth if truth else float("nan")
     write_csv(per_stage, args.out, index=False, float_format="%.3f")
     print(per_stage.to_string(index=False))
-    print(f"prophet (features + scores + ranking) / (fine-tune + evaluate) = {prophet / truth:.3%}")
+    print(f"prophet (features + scores + ranking) / (fine-tune + evaluate), device-seconds = {prophet / truth:.3%}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -570,6 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cost", help=cmd_cost.__doc__.splitlines()[0])
     p.add_argument("--benchmarks", required=True, help="the study's benchmarks/ folder")
+    p.add_argument("--gpus", default="{}", help='JSON GPUs per job by stage, e.g. {"finetune": 4}')
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_cost)
     return parser

@@ -87,6 +87,10 @@ class ComputeSettings:
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
+        for stage in ("evaluate", "features"):
+            if self.gpus_for(stage) > 1:
+                raise ConfigError(f"gpus.{stage} is {self.gpus_for(stage)}, but {stage} jobs use one GPU each "
+                                  f"(spread the work over jobs instead: one per model or per dataset)")
 
     def gpus_for(self, stage: str) -> int:
         return int(self.gpus.get(stage, 0))

@@ -235,9 +235,9 @@ def attention_backend(dtype: str) -> str:
     """FlashAttention-2 when it is installed, a GPU is present and the weights are half
     precision (its requirement); PyTorch SDPA otherwise (CPU, fp32 training weights)."""
     if dtype in ("bfloat16", "float16") and torch.cuda.is_available():
-        import importlib.util
+        from transformers.utils import is_flash_attn_2_available
 
-        if importlib.util.find_spec("flash_attn") is not None:
+        if is_flash_attn_2_available():  # importable and built for this torch, not just present
             return "flash_attention_2"
     return "sdpa"
 

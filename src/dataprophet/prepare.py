@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from dataprophet.adapters import AdapterError, LazyImage
 from dataprophet.atomic import write_csv
-from dataprophet.contract import split_rejects, validate_records, write_table
+from dataprophet.contract import ContractError, split_rejects, validate_records, write_table
 from dataprophet.sampling import sample_split
 
 ROLES = ("train", "test")
@@ -32,13 +33,15 @@ def prepare_dataset(spec, sizes: dict, seed: int, ids_dir: str | Path, out_dir: 
     tables, rejects, report = {}, [], {}
     for role in ROLES:
         ids_file = Path(ids_dir) / f"{spec.name}.{role}.json"
-        records = sample_split(spec, role, int(sizes[role]), seed, ids_file)
+        records = sample_split(spec, role, int(sizes[role]), seed, ids_file, resolve=False)
         where = f"{spec.name} {role} split ({spec.config_file}; sampled ids in {ids_file})"
+        records, unreadable = _read_images(records, where, stop=on_bad_rows == "error")
         if on_bad_rows == "error":
             validate_records(records, where)
             kept, bad = records, []
         else:
             kept, bad = split_rejects(records)
+            bad = unreadable + bad
         if not kept:
             raise ValueError(f"{where}: no usable rows (asked for {sizes[role]})")
         tables[role] = kept
@@ -48,3 +51,20 @@ def prepare_dataset(spec, sizes: dict, seed: int, ids_dir: str | Path, out_dir: 
         write_table(records, Path(out_dir) / role / f"{spec.name}.parquet")
     write_csv(pd.DataFrame(rejects, columns=["role", "row", "id", "reason"]), rejects_path, index=False)
     return report
+
+
+def _read_images(records: list[dict], where: str, stop: bool) -> tuple[list[dict], list[dict]]:
+    """Read each kept record's image; one that cannot be read (a missing file under
+    ``image_root``, an image dict without bytes) stops with its row and id, or is set aside
+    as a reject."""
+    readable, unreadable = [], []
+    for row, rec in enumerate(records):
+        try:
+            image = rec["image"].resolve() if isinstance(rec["image"], LazyImage) else rec["image"]
+        except AdapterError as exc:
+            if stop:
+                raise ContractError(f"{where}: row {row} (id={rec['id']!r}): {exc}") from exc
+            unreadable.append({"row": row, "id": str(rec["id"]), "reason": str(exc)})
+            continue
+        readable.append({**rec, "image": image})
+    return readable, unreadable

@@ -123,12 +123,16 @@ def sample_records(records: Iterable[dict], n: int, seed: int, ids_file: str | P
     return sample
 
 
-def sample_split(spec, role: str, n: int, seed: int, ids_file: str | Path | None = None) -> list[dict]:
+def sample_split(spec, role: str, n: int, seed: int, ids_file: str | Path | None = None,
+                 resolve: bool = True) -> list[dict]:
     """``n`` contract records of a registry dataset's 'train' or 'test' split; images are read
-    only for the records kept (the stream's rows are adapted with lazy images)."""
+    only for the records kept (the stream's rows are adapted with lazy images). With
+    ``resolve=False`` the kept records still hold their ``LazyImage`` (the caller reads them
+    one by one, e.g. to reject an unreadable file instead of stopping)."""
     from dataprophet.adapters import iter_records, resolve_images
 
-    return resolve_images(sample_records(iter_records(spec, role, lazy_images=True), n, seed, ids_file))
+    sample = sample_records(iter_records(spec, role, lazy_images=True), n, seed, ids_file)
+    return resolve_images(sample) if resolve else sample
 
 
 __all__ = ["SamplingError", "read_ids", "reservoir_sample", "sample_indices", "sample_records", "sample_split",

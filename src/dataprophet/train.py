@@ -50,7 +50,19 @@ def wrap_lora(model, settings: TrainSettings):
     return get_peft_model(model, config)
 
 
-CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
+# Optimizer state as each backend writes it: plain / DDP (optimizer.pt), FSDP (optimizer*.bin or
+# optimizer_*/), DeepSpeed (inside global_step*/).
+OPTIMIZER_PATTERNS = ("optimizer.pt", "optimizer*.bin", "optimizer_*", "global_step*")
+WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model_fsdp*", "global_step*")
+
+
+def _is_complete(checkpoint: Path) -> bool:
+    """Trainer writes trainer_state.json after the weights and optimizer state, so its
+    presence, with both of those, marks a checkpoint that was saved to the end."""
+    def has(patterns) -> bool:
+        return any(any(checkpoint.glob(p)) for p in patterns)
+
+    return (checkpoint / "trainer_state.json").exists() and has(OPTIMIZER_PATTERNS) and has(WEIGHT_PATTERNS)
 
 
 def latest_complete_checkpoint(checkpoint_dir: Path, remove_partial: bool = True) -> Path | None:
@@ -58,14 +70,14 @@ def latest_complete_checkpoint(checkpoint_dir: Path, remove_partial: bool = True
 
     A job killed while saving leaves a partial ``checkpoint-N``; resuming from it would
     fail or silently restart the optimizer, so it is discarded and the previous one used.
-    In a multi-process run only the main process removes anything (``remove_partial``).
+    Completeness is judged the same way for DDP, FSDP and DeepSpeed checkpoints. In a
+    multi-process run only the main process removes anything (``remove_partial``).
     """
     if not checkpoint_dir.exists():
         return None
     candidates = sorted(checkpoint_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]), reverse=True)
     for candidate in candidates:
-        weights = any(candidate.glob("*.safetensors"))
-        if weights and all((candidate / name).exists() for name in CHECKPOINT_FILES):
+        if _is_complete(candidate):
             return candidate
         if remove_partial:
             shutil.rmtree(candidate, ignore_errors=True)

@@ -36,19 +36,18 @@ def prophet_outputs():
     ]
 
 
-ACCELERATE_CONFIGS = os.path.join(workflow.basedir, "config", "accelerate")
-
-
 def launcher(gpus):
     """The command that runs `dataprophet <stage>`: directly for 0-1 GPUs, else through
-    `accelerate launch` with one process per GPU of the job and the study's strategy."""
+    `accelerate launch` with one process per GPU of the job and the study's strategy.
+    The config path goes through $DATAPROPHET_SRC (set below) so that moving the checkout
+    does not change this parameter and rerun every fine-tune; port 0 lets two multi-GPU
+    jobs share a node (accelerate picks a free port)."""
     gpus = int(gpus or 0)
     if gpus <= 1:
         return "dataprophet"
-    config = os.path.join(ACCELERATE_CONFIGS, f"{STUDY.compute.strategy}.yaml")
     return (
-        f"accelerate launch --config_file {config} --num_processes {gpus} --num_machines 1 "
-        f"-m dataprophet.cli"
+        f"accelerate launch --config_file $DATAPROPHET_SRC/config/accelerate/{STUDY.compute.strategy}.yaml "
+        f"--num_processes {gpus} --num_machines 1 --main_process_port 0 -m dataprophet.cli"
     )
 
 

@@ -56,7 +56,8 @@ rule compute_cost:
         f"{R}/tables/compute_cost.csv",
     params:
         benchmarks=f"{R}/benchmarks",
+        gpus=json.dumps(STUDY.compute.gpus, sort_keys=True),
     log:
         f"{R}/logs/compute_cost.log",
     shell:
-        "dataprophet cost --benchmarks {params.benchmarks} --out {output} > {log} 2>&1"
+        "dataprophet cost --benchmarks {params.benchmarks} --gpus {params.gpus:q} --out {output} > {log} 2>&1"

@@ -110,6 +110,8 @@ def _source_rows(spec, role: str, index: int, source, rows_for: Callable | None)
         yield from iter_source_rows(source)
     except (AdapterError, SourceError) as exc:
         raise SourceError(f"{spec.name}: source {what} in {spec.config_file}: {exc}") from exc
+    except (MemoryError, RecursionError, AssertionError):
+        raise  # resource limits and bugs keep their own traceback
     except Exception as exc:  # the datasets/hub libraries raise many kinds; name the entry to fix
         raise SourceError(f"{spec.name}: cannot read source {what} in {spec.config_file}: "
                           f"{type(exc).__name__}: {exc}") from exc
