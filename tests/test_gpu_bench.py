@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from netguard.guarded import offline_env
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "models" / "internvl3_2b.json"
 BENCH = ROOT / "bench" / "gpu_step.py"
-NETGUARD = ROOT / "tests" / "netguard"
 
 
 def _bench_module():
@@ -104,14 +103,7 @@ def test_flop_formula_matches_flop_counter(train_vision):
 
 def _run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     netlog = tmp_path / "network_attempts.log"
-    env = dict(
-        os.environ,
-        OMP_NUM_THREADS="1",
-        CUDA_VISIBLE_DEVICES="",
-        HF_HUB_OFFLINE="1",
-        PYTHONPATH=os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")]),
-        DATAPROPHET_NETLOG=str(netlog),
-    )
+    env = offline_env(netlog, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="", HF_HUB_OFFLINE="1")
     result = subprocess.run([sys.executable, str(BENCH), *args], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert not netlog.exists() or not netlog.read_text().strip(), netlog.read_text()

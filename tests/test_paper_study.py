@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from netguard.guarded import offline_env
 
 from dataprophet.basemodel import CheckpointError, fetch_base
 from dataprophet.config import ConfigError, load_study, load_study_file
@@ -30,7 +30,6 @@ from dataprophet.prepare import prepare_dataset
 from dataprophet.registry import load_registry, override
 
 ROOT = Path(__file__).resolve().parents[1]
-NETGUARD = ROOT / "tests" / "netguard"
 _spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
 fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
@@ -40,9 +39,7 @@ PAPER_JOBS = {"prepare_dataset": 14, "fetch_base": 1, "finetune": 14, "evaluate_
 
 
 def _env(workdir: Path) -> dict:
-    return dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-                PYTHONPATH=os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")]),
-                DATAPROPHET_NETLOG=str(workdir / "network_attempts.log"))
+    return offline_env(workdir / "network_attempts.log")
 
 
 # ------------------------------------------------------------------------------ config

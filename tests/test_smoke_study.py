@@ -13,22 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from netguard.guarded import NETGUARD, offline_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
 
 
-NETGUARD = ROOT / "tests" / "netguard"
-
-
 def _snakemake(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
     """Run the smoke study with every Python process barred from the network."""
-    env = dict(
-        os.environ,
-        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        PYTHONPATH=os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")]),
-        DATAPROPHET_NETLOG=str(workdir / "network_attempts.log"),
-    )
+    env = offline_env(workdir / "network_attempts.log")
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
            "--configfile", str(ROOT / "config" / "smoke.yaml"), "--cores", "2", *extra]
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900)

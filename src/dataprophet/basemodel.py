@@ -6,6 +6,11 @@ so the base scores above zero everywhere and still leaves room for fine-tuning t
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from pathlib import Path
+
 import pandas as pd
 
 from dataprophet.config import TrainSettings
@@ -45,9 +50,6 @@ class CheckpointError(ValueError):
 
 def check_checkpoint(folder: str | Path) -> None:
     """Refuse folders that would need remote code or pickled weights, before any GPU time."""
-    import json
-    from pathlib import Path
-
     folder = Path(folder)
     config_file = folder / "config.json"
     if not config_file.exists():
@@ -63,9 +65,6 @@ def check_checkpoint(folder: str | Path) -> None:
 def _copy_checkpoint(source: Path, dest: Path) -> None:
     """Hard links when source and destination share a file system (a 4 GB checkpoint costs
     nothing), else copies; only the checkpoint patterns are taken."""
-    import os
-    import shutil
-
     for pattern in CHECKPOINT_PATTERNS:
         for path in source.glob(pattern):
             target = dest / path.name
@@ -81,9 +80,6 @@ def fetch_base(model_id: str, revision: str | None, local_dir: str | None, out_d
     ``local_dir`` is a copy already on disk (GPU nodes without internet); otherwise the hub
     snapshot of ``model_id`` at ``revision`` is downloaded, safetensors and configs only.
     """
-    import json
-    from pathlib import Path
-
     from dataprophet.atomic import atomic_dir
 
     with atomic_dir(out_dir) as tmp:

@@ -126,9 +126,11 @@ class SelectionSettings:
     methods: tuple = ("uniform", "dataprophet", "oracle")
 
     def __post_init__(self):
-        unknown = [m for m in self.methods if m not in ("uniform", "dataprophet", "oracle")]
+        from dataprophet.selection import METHODS
+
+        unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
-            raise ConfigError(f"methods {unknown} unknown; valid: uniform, dataprophet, oracle")
+            raise ConfigError(f"methods {unknown} unknown; valid: {', '.join(METHODS)}")
 
 
 def settings_from_json(cls, text: str):

@@ -82,9 +82,12 @@ def split_rejects(records: list[dict]) -> tuple[list[dict], list[dict]]:
     return good, rejects
 
 
-def write_table(records: list[dict], path: str | Path) -> None:
-    """Validate, then write atomically so a half-written parquet is never taken as complete."""
-    validate_records(records, str(path))
+def write_table(records: list[dict], path: str | Path, validate: bool = True) -> None:
+    """Validate, then write atomically so a half-written parquet is never taken as complete.
+    ``validate=False`` only for records the caller has just checked (no second decode of
+    every image)."""
+    if validate:
+        validate_records(records, str(path))
     table = pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in records], schema=SCHEMA)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)

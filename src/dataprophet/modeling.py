@@ -183,13 +183,18 @@ def build_tiny_model(spec: TinyModelSpec, tokenizer, seed: int):
     return model
 
 
-def save_model_dir(model, processor, out_dir: str | Path) -> None:
-    """save_pretrained for model, tokenizer, image processor and chat template (safetensors)."""
+def save_processor_files(processor, out_dir: str | Path) -> None:
+    """Tokenizer, image processor and chat template: what ``load_processor`` reads back."""
     out_dir = Path(out_dir)
-    model.save_pretrained(out_dir, safe_serialization=True)
     processor.tokenizer.save_pretrained(out_dir)
     processor.image_processor.save_pretrained(out_dir)
     (out_dir / "chat_template.jinja").write_text(processor.chat_template)
+
+
+def save_model_dir(model, processor, out_dir: str | Path) -> None:
+    """save_pretrained for model (safetensors) and the processor files."""
+    model.save_pretrained(Path(out_dir), safe_serialization=True)
+    save_processor_files(processor, out_dir)
 
 
 def load_processor(model_dir: str | Path, max_tiles: int = 1):

@@ -185,6 +185,8 @@ def _save_distributed(trainer, processor, log: dict, out_dir: Path) -> None:
     and writes from the main one, so all ranks save into one fixed staging folder; the main
     rank adds the processor files and the log and renames it into place only at the end.
     """
+    from dataprophet.modeling import save_processor_files
+
     staging = out_dir.parent / f".{out_dir.name}.staging"
     accelerator = trainer.accelerator
     if is_main_process():
@@ -193,9 +195,7 @@ def _save_distributed(trainer, processor, log: dict, out_dir: Path) -> None:
     trainer.save_model(str(staging))
     accelerator.wait_for_everyone()
     if is_main_process():
-        processor.tokenizer.save_pretrained(staging)
-        processor.image_processor.save_pretrained(staging)
-        (staging / "chat_template.jinja").write_text(processor.chat_template)
+        save_processor_files(processor, staging)
         (staging / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
         if out_dir.exists():
             shutil.rmtree(out_dir)
