@@ -2,12 +2,13 @@
 #   mini study (default):  snakemake            (profile profiles/default: all local cores)
 #   smoke study:           snakemake --configfile config/smoke.yaml
 #   paper study (SLURM):   snakemake --configfile config/paper.yaml --workflow-profile profiles/slurm
-# Every output goes under results/<study name>/.
+# Every output goes under results/<study name>/. Each rule calls the `dataprophet` command of
+# the same name (README, "Architecture").
 
-import json
 import os
 
-from dataprophet.config import load_study, to_json, validate_against_schema
+from dataprophet.config import load_study, validate_against_schema
+from dataprophet.settings import to_flags
 
 
 # A study config is complete on its own: `--configfile` replaces the default mini study

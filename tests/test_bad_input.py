@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from dataprophet.cli import main
-from dataprophet.contract import ContractError, read_table, validate_records, write_table
-from dataprophet.userdata import load_user_dataset
+from dataprophet.io.contract import ContractError, read_table, validate_records, write_table
+from dataprophet.data.userdata import load_user_dataset
 
 
 def _png(colour=(10, 200, 30)) -> bytes:

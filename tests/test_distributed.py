@@ -17,9 +17,9 @@ import pytest
 import torch
 
 from dataprophet.config import TrainSettings, to_json
-from dataprophet.contract import write_table
-from dataprophet.modeling import load_finetuned, save_model_dir
-from dataprophet.suite import generate_splits
+from dataprophet.io.contract import write_table
+from dataprophet.model.modeling import load_finetuned, save_model_dir
+from dataprophet.data.suite import generate_splits
 
 ROOT = Path(__file__).resolve().parents[1]
 # The paper recipe's shape at tiny size: full fine-tuning, vision tower and projector frozen,

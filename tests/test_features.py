@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from dataprophet.encoding import TrainCollator, encode_example
-from dataprophet.features import extract, subsample
-from dataprophet.metric import FeatureSet
-from dataprophet.suite import generate_splits
+from dataprophet.model.encoding import TrainCollator, encode_example
+from dataprophet.prophet.features import extract, subsample
+from dataprophet.prophet.factors import FeatureSet
+from dataprophet.data.suite import generate_splits
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_answer_nll_matches_the_training_loss(tiny_parts, frame):
     _, processor, model, _ = tiny_parts
     nll = extract(model.eval(), processor, frame.head(1), batch_size=1)["nll"]
     row = frame.iloc[0]
-    from dataprophet.contract import decode_image
+    from dataprophet.io.contract import decode_image
 
     batch = TrainCollator(processor.tokenizer.pad_token_id)(
         [encode_example(processor, decode_image(row["image"]), row["question"], row["answers"][0])]

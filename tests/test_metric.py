@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataprophet.metric import (
+from dataprophet.prophet.factors import (
     ABLATIONS,
     FACTORS,
     FULL_FACTORS,
@@ -24,7 +24,7 @@ from dataprophet.metric import (
     sample_vectors,
     save_features,
 )
-from dataprophet.ranking import MatrixError, bootstrap_ci, tau_report
+from dataprophet.analysis.ranking import MatrixError, bootstrap_ci, tau_report
 
 
 def unit_rows(rng, n, d, shift=None):

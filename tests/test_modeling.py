@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
-from dataprophet.encoding import IGNORE_INDEX, TrainCollator, chat_prompt, encode_example
-from dataprophet.modeling import IMG_CONTEXT, load_finetuned, load_processor, save_model_dir
+from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, chat_prompt, encode_example
+from dataprophet.model.modeling import IMG_CONTEXT, load_finetuned, load_processor, save_model_dir
 
 
 def _image(colour=(255, 0, 0)):
@@ -71,7 +71,7 @@ def test_answers_end_with_im_end_even_when_eos_is_another_token(tiny_parts):
     <|im_end|>: training targets end with <|im_end|> and generation stops at either."""
     import copy
 
-    from dataprophet.encoding import answer_ids, end_of_turn_ids
+    from dataprophet.model.encoding import answer_ids, end_of_turn_ids
 
     tokenizer, processor, _, _ = tiny_parts
     other = copy.deepcopy(processor)

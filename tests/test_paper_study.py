@@ -22,12 +22,12 @@ import pytest
 import yaml
 from netguard.guarded import offline_env
 
-from dataprophet.basemodel import CheckpointError, fetch_base
+from dataprophet.model.base import CheckpointError, fetch_base
 from dataprophet.config import ConfigError, load_study, load_study_file
-from dataprophet.contract import ContractError, read_table
-from dataprophet.modeling import save_model_dir
-from dataprophet.prepare import prepare_dataset
-from dataprophet.registry import load_registry, override
+from dataprophet.io.contract import ContractError, read_table
+from dataprophet.model.modeling import save_model_dir
+from dataprophet.data.prepare import prepare_dataset
+from dataprophet.data.registry import load_registry, override
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
@@ -189,7 +189,7 @@ FIXTURE_DATASETS = ["ocr_vqa", "chartqa", "finance_qa", "chart2text"]
 
 @pytest.fixture(scope="module")
 def paper_fixture_run(tmp_path_factory):
-    from dataprophet.modeling import (TINY_CHAT_TEMPLATE, TinyModelSpec, build_processor, build_tiny_model,
+    from dataprophet.model.modeling import (TINY_CHAT_TEMPLATE, TinyModelSpec, build_processor, build_tiny_model,
                                       train_tokenizer)
 
     root = tmp_path_factory.mktemp("paperfix")

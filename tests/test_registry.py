@@ -14,15 +14,15 @@ import pytest
 import yaml
 from PIL import Image
 
-from dataprophet.adapters import ADAPTERS, AdapterError, RowContext, context_for, iter_records
-from dataprophet.adapters import clevr, multi, single, sources
-from dataprophet.adapters.common import image_bytes
-from dataprophet.contract import ContractError, validate_records
-from dataprophet.registry import PAPER_ORDER, RegistryError, load_registry, load_spec, override
-from dataprophet.sampling import (SamplingError, read_ids, reservoir_sample, sample_indices, sample_records,
+from dataprophet.data.adapters import ADAPTERS, AdapterError, RowContext, context_for, iter_records
+from dataprophet.data.adapters import clevr, multi, single, sources
+from dataprophet.data.adapters.common import image_bytes
+from dataprophet.io.contract import ContractError, validate_records
+from dataprophet.data.registry import PAPER_ORDER, RegistryError, load_registry, load_spec, override
+from dataprophet.data.sampling import (SamplingError, read_ids, reservoir_sample, sample_indices, sample_records,
                                   take_indices)
-from dataprophet.scoring import SCORERS, score
-from dataprophet.suite import FAMILIES
+from dataprophet.truth.scoring import SCORERS, score
+from dataprophet.data.suite import FAMILIES
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "config" / "datasets"
@@ -429,7 +429,7 @@ def test_ids_file_is_written_and_honoured(tmp_path):
 
 
 def test_sample_split_on_fixture(registry, tmp_path):
-    from dataprophet.sampling import sample_split
+    from dataprophet.data.sampling import sample_split
 
     spec, _ = fixture_spec(registry, "ocr_vqa", tmp_path)
     ids_file = tmp_path / "ocr_ids.json"
@@ -440,8 +440,8 @@ def test_sample_split_on_fixture(registry, tmp_path):
 
 def test_sampling_reads_images_only_for_kept_records(registry, tmp_path, monkeypatch):
     """Lazy images: drawing 5 of 200 rows decodes 5 images, not 200 (Open-Spatial has 8.7M)."""
-    from dataprophet.adapters import common
-    from dataprophet.sampling import sample_split
+    from dataprophet.data.adapters import common
+    from dataprophet.data.sampling import sample_split
 
     rows = [{"image": fixtures.hf_image(i % 7), "query": f"What is bar {i}?", "label": [str(i)]} for i in range(200)]
     path = tmp_path / "many.parquet"
@@ -461,7 +461,7 @@ def test_sampling_reads_images_only_for_kept_records(registry, tmp_path, monkeyp
 def test_wrong_hub_id_names_dataset_key_and_file(registry):
     """A hub id that cannot be read (here: offline, as on these machines) fails at the data
     stage naming the dataset, the registry key and the file to fix."""
-    from dataprophet.adapters import SourceError
+    from dataprophet.data.adapters import SourceError
 
     spec = override(registry["chartqa"], train={"id": "no-such-org/no-such-dataset"})
     with pytest.raises(SourceError, match=r"chartqa: cannot read source train.id 'no-such-org/no-such-dataset' "
@@ -470,7 +470,7 @@ def test_wrong_hub_id_names_dataset_key_and_file(registry):
 
 
 def test_missing_local_file_names_dataset_key_and_file(registry, tmp_path):
-    from dataprophet.adapters import SourceError
+    from dataprophet.data.adapters import SourceError
 
     spec = override(registry["chartqa"], test={"kind": "local", "path": str(tmp_path / "gone.parquet")})
     with pytest.raises(SourceError, match=r"chartqa: .*test.path '.*gone.parquet' in .*chartqa.yaml"):

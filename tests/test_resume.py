@@ -16,9 +16,9 @@ import torch
 from safetensors.torch import load_file
 
 from dataprophet.config import TrainSettings, to_json
-from dataprophet.contract import write_table
-from dataprophet.modeling import save_model_dir
-from dataprophet.suite import generate_splits
+from dataprophet.io.contract import write_table
+from dataprophet.model.modeling import save_model_dir
+from dataprophet.data.suite import generate_splits
 
 SETTINGS = TrainSettings(method="lora", learning_rate=2e-3, max_steps=60, batch_size=8, save_steps=10, logging_steps=10)
 
@@ -92,7 +92,7 @@ def test_killed_finetune_resumes_to_the_uninterrupted_result(base_and_data):
 
 
 def test_partial_checkpoint_is_discarded(tmp_path):
-    from dataprophet.train import latest_complete_checkpoint
+    from dataprophet.model.train import latest_complete_checkpoint
 
     good = tmp_path / "checkpoint-10"
     good.mkdir()
@@ -112,7 +112,7 @@ def test_partial_checkpoint_is_discarded(tmp_path):
 ])
 def test_fsdp_and_deepspeed_checkpoints_count_as_complete(tmp_path, layout):
     """A preempted FSDP or ZeRO fine-tune resumes too: their optimizer state is not optimizer.pt."""
-    from dataprophet.train import latest_complete_checkpoint
+    from dataprophet.model.train import latest_complete_checkpoint
 
     checkpoint = tmp_path / "checkpoint-40"
     checkpoint.mkdir()

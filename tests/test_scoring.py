@@ -1,4 +1,4 @@
-"""Hand-worked cases for the answer scorers in dataprophet.scoring."""
+"""Hand-worked cases for the answer scorers in dataprophet.truth.scoring."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dataprophet.scoring import (
+from dataprophet.truth.scoring import (
     ROUGE_USE_STEMMER,
     SCORERS,
     UnknownMetricError,

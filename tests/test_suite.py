@@ -1,4 +1,4 @@
-"""Tests for the mini suite of procedurally generated datasets (dataprophet.suite)."""
+"""Tests for the mini suite of procedurally generated datasets (dataprophet.data.suite)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from dataprophet import contract
-from dataprophet.suite import FAMILIES, METRICS, SUITE, SuiteSpec, content_key, generate_splits
-from dataprophet.suite.draw import COLOURS, SHAPES
-from dataprophet.suite.font import LETTERS
+from dataprophet.data.suite import FAMILIES, METRICS, SUITE, SuiteSpec, content_key, generate_splits
+from dataprophet.data.suite.draw import COLOURS, SHAPES
+from dataprophet.data.suite.font import LETTERS
 
 NAMES = list(SUITE)
 SMALL = {"pretrain": 20, "train": 30, "test": 20}

@@ -1,145 +1,43 @@
-"""Typed study configuration, validated once at the edge.
+"""The study: a YAML config turned into typed settings, validated once at the edge.
 
-The Snakefile validates the raw YAML against ``workflow/schemas/config.schema.yaml`` (key
-names and types) and then calls :func:`load_study`, which checks what a schema cannot
-(dataset names against the registry, budgets). Rules pass each stage its own section as
-JSON, so code deep in the library never reads global config.
+The Snakefile validates the raw YAML against the package's ``schema/config.schema.yaml``
+(key names and types) and then calls :func:`load_study`, which checks what a schema cannot
+(dataset names against the suite or the registry, budgets). Each stage gets its own settings
+object from a ``Study`` method (``finetune_settings``, ``feature_settings``, ...), and the
+rules pass it on as command-line flags, so code deep in the library never reads the config.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import get_args
 from pathlib import Path
 
+from dataprophet.settings import (
+    AgreementSettings,
+    AllocateSettings,
+    BaseSettings,
+    ComputeSettings,
+    ConfigError,
+    CostSettings,
+    EvalSettings,
+    FeatureSettings,
+    GenerateSettings,
+    GroundTruthSettings,
+    HeatmapSettings,
+    ModelSettings,
+    PredictSettings,
+    PrepareSettings,
+    ProphetSettings,
+    RankSettings,
+    Scale,
+    SelectionSettings,
+    TrainSettings,
+    build,
+)
 
-class ConfigError(ValueError):
-    """A config value that cannot work; the message names the key."""
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """One training recipe, shared by every source so fine-tunes are comparable."""
-
-    method: str = "lora"  # "full" or "lora"
-    learning_rate: float = 2e-3
-    max_steps: int = 100  # > 0: fixed step count; 0: run `epochs` over the data
-    epochs: float = 1.0
-    batch_size: int = 16
-    grad_accum: int = 1
-    warmup_ratio: float = 0.0
-    lr_scheduler: str = "constant"
-    weight_decay: float = 0.0
-    lora_r: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.0
-    lora_target: str = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
-    freeze_vision: bool = True
-    freeze_projector: bool = True
-    bf16: bool = False
-    gradient_checkpointing: bool = False
-    save_steps: int = 50
-    logging_steps: int = 10
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.method not in ("full", "lora"):
-            raise ConfigError(f"train method {self.method!r} is not one of 'full', 'lora'")
-        if self.max_steps <= 0 and self.epochs <= 0:
-            raise ConfigError("train settings need max_steps > 0 or epochs > 0")
-
-    def with_seed(self, seed: int) -> "TrainSettings":
-        return TrainSettings(**{**asdict(self), "seed": seed})
-
-
-@dataclass(frozen=True)
-class EvalSettings:
-    batch_size: int = 64
-    max_new_tokens: int = 8
-    # Longer generation budgets for free-text metrics, e.g. {"rouge_l": 256} for Chart2Text.
-    max_new_tokens_by_metric: dict = field(default_factory=dict)
-    max_tiles: int = 1  # InternVL dynamic tiling: at most this many 448px tiles (+ thumbnail)
-    dtype: str = "float32"
-
-    def tokens_for(self, metric: str) -> int:
-        return int(self.max_new_tokens_by_metric.get(metric, self.max_new_tokens))
-
-
-@dataclass(frozen=True)
-class ModelSettings:
-    """The paper study's base checkpoint: a hub id (fetched once) or a folder already on disk."""
-
-    id: str = "OpenGVLab/InternVL3-2B-hf"
-    revision: str | None = None  # a tag or commit; pin it for an exactly repeatable study
-    local_dir: str | None = None  # a pre-downloaded copy (clusters whose GPU nodes are offline)
-
-
-STRATEGIES = ("ddp", "fsdp", "zero2", "zero3")
-
-
-@dataclass(frozen=True)
-class ComputeSettings:
-    """GPUs per job and the multi-GPU strategy; 0 GPUs runs the stage on CPU without a launcher."""
-
-    gpus: dict = field(default_factory=dict)  # {"finetune": 4, "evaluate": 1, "features": 1}
-    strategy: str = "ddp"  # accelerate config in config/accelerate/<strategy>.yaml
-
-    def __post_init__(self):
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"strategy {self.strategy!r} is not one of {', '.join(STRATEGIES)}")
-        for stage in ("evaluate", "features"):
-            if self.gpus_for(stage) > 1:
-                raise ConfigError(f"gpus.{stage} is {self.gpus_for(stage)}, but {stage} jobs use one GPU each "
-                                  f"(spread the work over jobs instead: one per model or per dataset)")
-
-    def gpus_for(self, stage: str) -> int:
-        return int(self.gpus.get(stage, 0))
-
-
-@dataclass(frozen=True)
-class ProphetSettings:
-    """Training-free stage: feature sampling, clustering and ranking options."""
-
-    samples_source: int = 0  # per source train split; 0 = all
-    samples_target: int = 0  # per target test split; 0 = all
-    batch_size: int = 64
-    text_encoder: str = "mllm"  # "mllm" (the paper) or "minilm" (sensitivity check)
-    kmeans_k: int = 10
-    seed: int = 0
-    tau_variant: str = "b"
-    exclude_diagonal: bool = False
-    bootstrap: int = 2000
-    jobs_per_dataset: bool = False  # one feature job per dataset (GPU clusters) or per split
-
-    def __post_init__(self):
-        if self.text_encoder not in ("mllm", "minilm"):
-            raise ConfigError(f"text_encoder {self.text_encoder!r} is not one of 'mllm', 'minilm'")
-        if self.tau_variant not in ("a", "b"):
-            raise ConfigError(f"tau_variant {self.tau_variant!r} is not one of 'a', 'b'")
-
-
-@dataclass(frozen=True)
-class SelectionSettings:
-    """Budgeted reweighting of real sources per target (the paper's section 5)."""
-
-    budget: int = 0  # samples per target; 0 = the paper's N = (number of sources) x sizes.train
-    methods: tuple = ("uniform", "dataprophet", "oracle")
-
-    def __post_init__(self):
-        from dataprophet.selection import METHODS
-
-        unknown = [m for m in self.methods if m not in METHODS]
-        if unknown:
-            raise ConfigError(f"methods {unknown} unknown; valid: {', '.join(METHODS)}")
-
-
-def settings_from_json(cls, text: str):
-    """Build a settings dataclass from the JSON a rule passes; unknown keys are errors."""
-    return _build(cls, json.loads(text), f"{cls.__name__} settings")
-
-
-def to_json(settings) -> str:
-    return json.dumps(asdict(settings), sort_keys=True)
+__all__ = ["ConfigError", "Study", "load_study", "load_study_file", "validate_against_schema"]
 
 
 @dataclass(frozen=True)
@@ -174,6 +72,54 @@ class Study:
     def results(self) -> str:
         return f"results/{self.name}"
 
+    # Each stage's settings, built from the config sections (the rules render them as flags).
+
+    def generate_settings(self) -> GenerateSettings:
+        return GenerateSettings(sizes=self.sizes, seed=self.seed, image_size=self.image_size)
+
+    def prepare_settings(self) -> PrepareSettings:
+        sizes = {k: self.sizes[k] for k in ("train", "test")}
+        return PrepareSettings(sizes=sizes, seed=self.seed, on_bad_rows=self.on_bad_rows)
+
+    def base_settings(self) -> BaseSettings:
+        return BaseSettings(model_spec=self.tiny_model, training=self.pretrain)
+
+    def finetune_settings(self, seed: int) -> TrainSettings:
+        return replace(self.finetune, seed=int(seed), max_tiles=self.evaluate.max_tiles)
+
+    def groundtruth_settings(self) -> GroundTruthSettings:
+        return GroundTruthSettings(sources=self.datasets, targets=self.datasets)
+
+    def agreement_settings(self) -> AgreementSettings:
+        return AgreementSettings(labels=tuple(f"seed{s}" for s in self.finetune_seeds))
+
+    def heatmap_settings(self) -> HeatmapSettings:
+        seed = self.finetune_seeds[0]
+        return HeatmapSettings(title=f"{self.name} study: relative improvement Delta(s->t), seed {seed}")
+
+    def feature_settings(self, split: str) -> FeatureSettings:
+        samples = {"train": self.prophet.samples_source, "test": self.prophet.samples_target}[split]
+        return FeatureSettings(samples=samples, seed=self.prophet.seed, batch_size=self.prophet.batch_size,
+                               text_encoder=self.prophet.text_encoder, max_tiles=self.evaluate.max_tiles,
+                               dtype=self.evaluate.dtype)
+
+    def predict_settings(self) -> PredictSettings:
+        return PredictSettings(kmeans_k=self.prophet.kmeans_k, seed=self.prophet.seed)
+
+    def rank_settings(self) -> RankSettings:
+        from dataprophet.data import dataset_info
+
+        p = self.prophet
+        info = dataset_info(self.scale, self.datasets, self.registry, self.registry_overrides)
+        return RankSettings(variant=p.tau_variant, exclude_diagonal=p.exclude_diagonal, bootstrap=p.bootstrap,
+                            seed=p.seed, datasets=info)
+
+    def cost_settings(self) -> CostSettings:
+        return CostSettings(gpus=self.compute.gpus)
+
+    def allocate_settings(self, method: str) -> AllocateSettings:
+        return AllocateSettings(method=method, budget=self.selection_budget)
+
 
 def _check_datasets(names, valid, key: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in valid]
@@ -185,22 +131,10 @@ def _check_datasets(names, valid, key: str) -> tuple[str, ...]:
 
 
 def _section(cls, raw: dict, key: str):
-    return _build(cls, raw, f"config key '{key}'")
+    return build(cls, raw, f"config key '{key}'")
 
 
-def _build(cls, raw: dict, where: str):
-    """One settings dataclass from a dict; unknown keys and bad values name ``where``."""
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(known)}")
-    try:
-        return cls(**raw)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
-
-
-SCALES = ("mini", "paper")
+SCALES = get_args(Scale)
 # Paper scale has no pretrain split: the base is the released checkpoint.
 SPLITS = {"mini": ("pretrain", "train", "test"), "paper": ("train", "test")}
 
@@ -214,16 +148,12 @@ def _resolve(path: str, base_dir: str | Path | None) -> str:
 
 
 def _valid_datasets(scale: str, folder: str) -> tuple[str, ...]:
-    """Names a study may use: the generated suite (mini) or the registry folder (paper)."""
-    if scale == "mini":
-        from dataprophet.suite import SUITE
+    from dataprophet.data import dataset_names
 
-        return tuple(SUITE)
-    folder = Path(folder)
-    names = tuple(sorted(p.stem for p in folder.glob("*.yaml")))
-    if not names:
-        raise ConfigError(f"config key 'registry': {folder} holds no dataset files (*.yaml)")
-    return names
+    try:
+        return dataset_names(scale, folder)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
@@ -297,15 +227,17 @@ def load_study_file(path: str | Path) -> Study:
     return load_study(raw)
 
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+def schema_text() -> str:
+    """The config schema, shipped inside the package (works for any kind of install)."""
+    return resources.files("dataprophet").joinpath("schema", "config.schema.yaml").read_text()
 
 
-def validate_against_schema(raw: dict, schema_path: Path = SCHEMA_PATH) -> None:
+def validate_against_schema(raw: dict) -> None:
     """JSON-schema check with a message that names the offending key."""
     import jsonschema
     import yaml
 
-    schema = yaml.safe_load(schema_path.read_text())
+    schema = yaml.safe_load(schema_text())
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
         err = errors[0]

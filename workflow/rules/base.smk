@@ -1,10 +1,10 @@
 # Stage "base": the model every fine-tune starts from and every feature is read from.
-#   mini:  tokenizer + tiny InternVL built offline, pretrained briefly on the pretrain mixture
-#   paper: the released checkpoint (InternVL3-2B-hf), fetched once or taken from model.local_dir
+#   mini:  base, a tokenizer + tiny InternVL built offline, pretrained briefly on the pretrain mixture
+#   paper: fetch_base, the released checkpoint (InternVL3-2B-hf), fetched once or taken from model.local_dir
 
 if STUDY.scale == "mini":
 
-    rule base_model:
+    rule base:
         conda:
             CONDA_ENV
         input:
@@ -13,8 +13,7 @@ if STUDY.scale == "mini":
         output:
             directory(f"{R}/models/base"),
         params:
-            spec=json.dumps(STUDY.tiny_model, sort_keys=True),
-            settings=to_json(STUDY.pretrain),
+            settings=to_flags(STUDY.base_settings()),
             checkpoints=f"{R}/checkpoints/base",
         threads: STUDY.threads.get("base", 2)
         log:
@@ -22,9 +21,8 @@ if STUDY.scale == "mini":
         benchmark:
             f"{R}/benchmarks/base.tsv"
         shell:
-            "dataprophet base --pretrain {input.pretrain} --tokenizer-extra {input.train} "
-            "--spec {params.spec:q} --settings {params.settings:q} --out {output} "
-            "--checkpoints {params.checkpoints} --threads {threads} > {log} 2>&1"
+            "dataprophet base --pretrain {input.pretrain} --tokenizer-extra {input.train} --out {output} "
+            "--checkpoints {params.checkpoints} --threads {threads} {params.settings} > {log} 2>&1"
 
 else:
 
@@ -34,11 +32,8 @@ else:
         output:
             directory(f"{R}/models/base"),
         params:
-            model_id=STUDY.model.id,
-            revision=f"--revision {STUDY.model.revision}" if STUDY.model.revision else "",
-            local_dir=f"--local-dir {STUDY.model.local_dir}" if STUDY.model.local_dir else "",
+            settings=to_flags(STUDY.model),
         log:
             f"{R}/logs/base.log",
         shell:
-            "dataprophet fetch-base --model-id {params.model_id} {params.revision} {params.local_dir} "
-            "--out {output} > {log} 2>&1"
+            "dataprophet fetch-base --out {output} {params.settings} > {log} 2>&1"

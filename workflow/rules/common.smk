@@ -1,4 +1,20 @@
-# Helpers shared by the rule files: paths and the study's targets.
+# Helpers shared by the rule files: wildcard patterns, paths, target lists, the launcher.
+# Rules pass every setting as command-line flags (`to_flags`), so Snakemake records each
+# value as a parameter and reruns exactly the jobs whose settings changed.
+
+DATASET_PATTERN = "|".join(DATASETS)
+
+
+wildcard_constraints:
+    dataset=DATASET_PATTERN,
+    source=DATASET_PATTERN,
+    seed=r"\d+",
+    split="pretrain|train|test",
+    # an evaluated model: the base, or one fine-tune as seed<k>/<source>
+    model=rf"base|seed\d+/({DATASET_PATTERN})",
+    # the tables of the primary seed sit in tables/, those of other seeds in tables/seed<k>/
+    seed_dir=r"(seed\d+/)?",
+    method="uniform|dataprophet|oracle",
 
 
 def table_dir(seed):
@@ -6,8 +22,17 @@ def table_dir(seed):
     return f"{R}/tables" if seed == PRIMARY_SEED else f"{R}/tables/seed{seed}"
 
 
+def seed_of(seed_dir):
+    """The fine-tuning seed whose tables sit in tables/<seed_dir>."""
+    return int(seed_dir.removeprefix("seed").rstrip("/")) if seed_dir else PRIMARY_SEED
+
+
 def eval_scores(seed):
     return [f"{R}/eval/base/scores.json"] + [f"{R}/eval/seed{seed}/{s}/scores.json" for s in DATASETS]
+
+
+def feature_files(split):
+    return [f"{R}/features/{split}/{d}.npz" for d in DATASETS]
 
 
 def ground_truth_outputs():
@@ -34,6 +59,10 @@ def prophet_outputs():
         f"{R}/figures/tau_by_target.png",
         f"{R}/tables/compute_cost.csv",
     ]
+
+
+def selection_outputs():
+    return [f"{R}/selection/allocation_{m}.csv" for m in STUDY.selection.methods]
 
 
 def launcher(gpus):

@@ -1,56 +1,34 @@
-# Stage "evaluate": one job per model over all targets (the model is loaded once).
+# Stage "evaluate": one job per model (the base, or seed<k>/<source>) over all targets; the
+# model is loaded once.
 
-TARGET_TABLES = expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS)
+
+def evaluate_inputs(wildcards):
+    inputs = {"base": f"{R}/models/base", "targets": expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS)}
+    if wildcards.model != "base":
+        inputs["finetuned"] = f"{R}/models/ft/{wildcards.model}"
+    return inputs
 
 
-rule evaluate_base:
+rule evaluate:
     conda:
         CONDA_ENV
     input:
-        base=f"{R}/models/base",
-        targets=TARGET_TABLES,
+        unpack(evaluate_inputs),
     output:
-        scores=f"{R}/eval/base/scores.json",
-        predictions=f"{R}/eval/base/predictions.parquet",
+        scores=f"{R}/eval/{{model}}/scores.json",
+        predictions=f"{R}/eval/{{model}}/predictions.parquet",
     params:
-        settings=to_json(STUDY.evaluate),
-        out_dir=f"{R}/eval/base",
+        settings=to_flags(STUDY.evaluate),
+        name=lambda wc: wc.model.split("/")[-1],
+        finetuned=lambda wc, input: f"--finetuned {input.finetuned}" if "finetuned" in input.keys() else "",
     threads: STUDY.threads.get("evaluate", 1)
     resources:
         gpu=STUDY.compute.gpus_for("evaluate"),
     log:
-        f"{R}/logs/evaluate/base.log",
+        f"{R}/logs/evaluate/{{model}}.log",
     benchmark:
-        f"{R}/benchmarks/evaluate/base.tsv"
+        f"{R}/benchmarks/evaluate/{{model}}.tsv"
     shell:
-        "dataprophet evaluate --name base --base {input.base} --targets {input.targets} "
-        "--settings {params.settings:q} --out-dir {params.out_dir} --threads {threads} > {log} 2>&1"
-
-
-rule evaluate_finetuned:
-    conda:
-        CONDA_ENV
-    input:
-        base=f"{R}/models/base",
-        finetuned=f"{R}/models/ft/seed{{seed}}/{{source}}",
-        targets=TARGET_TABLES,
-    output:
-        scores=f"{R}/eval/seed{{seed}}/{{source}}/scores.json",
-        predictions=f"{R}/eval/seed{{seed}}/{{source}}/predictions.parquet",
-    params:
-        settings=to_json(STUDY.evaluate),
-        out_dir=lambda wc: f"{R}/eval/seed{wc.seed}/{wc.source}",
-    wildcard_constraints:
-        seed=r"\d+",
-        source="|".join(DATASETS),
-    threads: STUDY.threads.get("evaluate", 1)
-    resources:
-        gpu=STUDY.compute.gpus_for("evaluate"),
-    log:
-        f"{R}/logs/evaluate/seed{{seed}}/{{source}}.log",
-    benchmark:
-        f"{R}/benchmarks/evaluate/seed{{seed}}/{{source}}.tsv"
-    shell:
-        "dataprophet evaluate --name {wildcards.source} --base {input.base} --finetuned {input.finetuned} "
-        "--targets {input.targets} --settings {params.settings:q} --out-dir {params.out_dir} "
-        "--threads {threads} > {log} 2>&1"
+        "dataprophet evaluate --name {params.name} --base {input.base} {params.finetuned} "
+        "--targets {input.targets} --predictions {output.predictions} --scores {output.scores} "
+        "--threads {threads} {params.settings} > {log} 2>&1"

@@ -13,12 +13,8 @@ rule finetune:
         directory(f"{R}/models/ft/seed{{seed}}/{{source}}"),
     params:
         launch=lambda wc, resources: launcher(resources.gpu),
-        settings=lambda wc: to_json(STUDY.finetune.with_seed(int(wc.seed))),
+        settings=lambda wc: to_flags(STUDY.finetune_settings(int(wc.seed))),
         checkpoints=f"{R}/checkpoints/ft/seed{{seed}}/{{source}}",
-        max_tiles=STUDY.evaluate.max_tiles,
-    wildcard_constraints:
-        seed=r"\d+",
-        source="|".join(DATASETS),
     threads: STUDY.threads.get("finetune", 1)
     resources:
         gpu=STUDY.compute.gpus_for("finetune"),
@@ -27,6 +23,5 @@ rule finetune:
     benchmark:
         f"{R}/benchmarks/finetune/seed{{seed}}/{{source}}.tsv"
     shell:
-        "{params.launch} finetune --base {input.base} --train {input.train} --settings {params.settings:q} "
-        "--max-tiles {params.max_tiles} --out {output} --checkpoints {params.checkpoints} "
-        "--threads {threads} > {log} 2>&1"
+        "{params.launch} finetune --base {input.base} --train {input.train} --out {output} "
+        "--checkpoints {params.checkpoints} --threads {threads} {params.settings} > {log} 2>&1"

@@ -1,51 +1,26 @@
-# Stage "ground truth": scores.csv, delta.csv, the Delta heatmap, and seed-to-seed agreement.
+# Stage "ground truth": score and Delta tables per fine-tuning seed, the Delta heatmap, and
+# the seed-to-seed agreement (the noise ceiling).
 
 
-GROUND_TRUTH_SHELL = (
-    "dataprophet groundtruth --scores {input} --sources {params.datasets} --targets {params.datasets} "
-    "--out-dir {params.out_dir} > {log} 2>&1"
-)
-
-
-rule ground_truth:
+rule groundtruth:
     conda:
         CONDA_ENV
     input:
-        eval_scores(PRIMARY_SEED),
+        lambda wc: eval_scores(seed_of(wc.seed_dir)),
     output:
-        scores=f"{R}/tables/scores.csv",
-        delta=f"{R}/tables/delta.csv",
-        summary=f"{R}/tables/transfer_summary.json",
+        scores=f"{R}/tables/{{seed_dir}}scores.csv",
+        delta=f"{R}/tables/{{seed_dir}}delta.csv",
+        summary=f"{R}/tables/{{seed_dir}}transfer_summary.json",
     params:
-        datasets=" ".join(DATASETS),
-        out_dir=table_dir(PRIMARY_SEED),
+        settings=to_flags(STUDY.groundtruth_settings()),
     log:
-        f"{R}/logs/ground_truth.log",
+        f"{R}/logs/groundtruth/{{seed_dir}}groundtruth.log",
     shell:
-        GROUND_TRUTH_SHELL
+        "dataprophet groundtruth --evaluations {input} --scores {output.scores} --delta {output.delta} "
+        "--summary {output.summary} {params.settings} > {log} 2>&1"
 
 
-rule ground_truth_replicate:
-    conda:
-        CONDA_ENV
-    input:
-        lambda wc: eval_scores(int(wc.seed)),
-    output:
-        scores=f"{R}/tables/seed{{seed}}/scores.csv",
-        delta=f"{R}/tables/seed{{seed}}/delta.csv",
-        summary=f"{R}/tables/seed{{seed}}/transfer_summary.json",
-    params:
-        datasets=" ".join(DATASETS),
-        out_dir=lambda wc: table_dir(int(wc.seed)),
-    wildcard_constraints:
-        seed="|".join(str(s) for s in SEEDS[1:]) or "NONE",
-    log:
-        f"{R}/logs/ground_truth_seed{{seed}}.log",
-    shell:
-        GROUND_TRUTH_SHELL
-
-
-rule delta_heatmap:
+rule heatmap:
     conda:
         CONDA_ENV
     input:
@@ -54,15 +29,14 @@ rule delta_heatmap:
         pdf=f"{R}/figures/delta_heatmap.pdf",
         png=f"{R}/figures/delta_heatmap.png",
     params:
-        stem=f"{R}/figures/delta_heatmap",
-        title=f"{STUDY.name} study: relative improvement Delta(s->t), seed {PRIMARY_SEED}",
+        settings=to_flags(STUDY.heatmap_settings()),
     log:
-        f"{R}/logs/delta_heatmap.log",
+        f"{R}/logs/heatmap.log",
     shell:
-        "dataprophet heatmap --matrix {input} --out {params.stem} --title {params.title:q} > {log} 2>&1"
+        "dataprophet heatmap --matrix {input} --pdf {output.pdf} --png {output.png} {params.settings} > {log} 2>&1"
 
 
-rule noise_ceiling:
+rule agreement:
     conda:
         CONDA_ENV
     input:
@@ -71,8 +45,9 @@ rule noise_ceiling:
         table=f"{R}/tables/noise_ceiling.csv",
         summary=f"{R}/tables/noise_ceiling.json",
     params:
-        labels=" ".join(f"seed{s}" for s in SEEDS),
+        settings=to_flags(STUDY.agreement_settings()),
     log:
-        f"{R}/logs/noise_ceiling.log",
+        f"{R}/logs/agreement.log",
     shell:
-        "dataprophet agreement --deltas {input} --labels {params.labels} --out {output.table} > {log} 2>&1"
+        "dataprophet agreement --deltas {input} --table {output.table} --summary {output.summary} "
+        "{params.settings} > {log} 2>&1"

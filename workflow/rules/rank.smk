@@ -1,18 +1,5 @@
-# Stage "rank": Kendall's tau both ways, ablations from stored factors, paper comparison.
-
-
-def _dataset_info():
-    """Family and the paper dataset each study dataset stands for (itself at paper scale)."""
-    if STUDY.scale == "mini":
-        from dataprophet.suite import SUITE
-
-        info = {d: {"family": SUITE[d].family, "mirrors": SUITE[d].mirrors} for d in DATASETS}
-    else:
-        from dataprophet.registry import load_registry
-
-        specs = load_registry(STUDY.registry, overrides=STUDY.registry_overrides)
-        info = {d: {"family": specs[d].family, "mirrors": specs[d].paper_name} for d in DATASETS}
-    return json.dumps(info, sort_keys=True)
+# Stage "rank": Kendall's tau both ways, ablations from stored factors, paper comparison; and
+# "cost": compute time of the prophet stages against the ground-truth stages.
 
 
 rule rank:
@@ -30,23 +17,19 @@ rule rank:
         pdf=f"{R}/figures/tau_by_target.pdf",
         png=f"{R}/figures/tau_by_target.png",
     params:
-        p=STUDY.prophet,
-        datasets=_dataset_info(),
-        ceiling=lambda wc, input: f"--noise-ceiling {input.ceiling[0]}" if input.ceiling else "",
-        diagonal="--exclude-diagonal" if STUDY.prophet.exclude_diagonal else "",
-        stem=f"{R}/figures/tau_by_target",
+        settings=to_flags(STUDY.rank_settings()),
+        ceiling=lambda wc, input: f"--noise-ceiling-json {input.ceiling[0]}" if input.ceiling else "",
     log:
         f"{R}/logs/rank.log",
     benchmark:
-        f"{R}/benchmarks/rank/rank.tsv"
+        f"{R}/benchmarks/rank.tsv"
     shell:
-        "dataprophet rank --truth {input.truth} --terms {input.terms} --datasets {params.datasets:q} "
-        "--variant {params.p.tau_variant} {params.diagonal} --bootstrap {params.p.bootstrap} --seed {params.p.seed} "
-        "{params.ceiling} --tau {output.tau} --ablations {output.ablations} --comparison {output.comparison} "
-        "--figure {params.stem} > {log} 2>&1"
+        "dataprophet rank --truth {input.truth} --terms {input.terms} {params.ceiling} --tau {output.tau} "
+        "--summary {output.summary} --ablations {output.ablations} --comparison {output.comparison} "
+        "--pdf {output.pdf} --png {output.png} {params.settings} > {log} 2>&1"
 
 
-rule compute_cost:
+rule cost:
     conda:
         CONDA_ENV
     input:
@@ -55,9 +38,9 @@ rule compute_cost:
     output:
         f"{R}/tables/compute_cost.csv",
     params:
+        settings=to_flags(STUDY.cost_settings()),
         benchmarks=f"{R}/benchmarks",
-        gpus=json.dumps(STUDY.compute.gpus, sort_keys=True),
     log:
-        f"{R}/logs/compute_cost.log",
+        f"{R}/logs/cost.log",
     shell:
-        "dataprophet cost --benchmarks {params.benchmarks} --gpus {params.gpus:q} --out {output} > {log} 2>&1"
+        "dataprophet cost --benchmarks {params.benchmarks} --out {output} {params.settings} > {log} 2>&1"

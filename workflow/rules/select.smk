@@ -9,10 +9,6 @@ ALLOCATION_WEIGHTS = {
 }
 
 
-def selection_outputs():
-    return [f"{R}/selection/allocation_{m}.csv" for m in STUDY.selection.methods]
-
-
 rule allocate:
     conda:
         CONDA_ENV
@@ -21,11 +17,8 @@ rule allocate:
     output:
         f"{R}/selection/allocation_{{method}}.csv",
     params:
-        budget=STUDY.selection_budget,
-    wildcard_constraints:
-        method="uniform|dataprophet|oracle",
+        settings=lambda wc: to_flags(STUDY.allocate_settings(wc.method)),
     log:
-        f"{R}/logs/selection/{{method}}.log",
+        f"{R}/logs/allocate/{{method}}.log",
     shell:
-        "dataprophet allocate --weights {input.weights} --method {wildcards.method} --budget {params.budget} "
-        "--out {output} > {log} 2>&1"
+        "dataprophet allocate --weights {input.weights} --out {output} {params.settings} > {log} 2>&1"

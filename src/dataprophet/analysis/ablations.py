@@ -1,0 +1,57 @@
+"""The DataProphet stage over stored factors: metric, ablations, and the paper comparison.
+
+Everything here reads ``prophet_terms`` (one row per source/target pair, every factor
+kept separately), so each ablation is recomputed from the stored factors, never from the
+model.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dataprophet.analysis import paper
+from dataprophet.prophet.factors import ABLATIONS, family_baseline, metric_matrix
+from dataprophet.analysis.ranking import tau_report
+
+FAMILY_BASELINE = "task family (same family = 1)"
+
+
+def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str, str], **tau_kwargs) -> pd.DataFrame:
+    """Two-way tau of every metric variant and of the task-family baseline."""
+    rows = []
+    variants = {name: metric_matrix(terms, factors) for name, factors in ABLATIONS.items()}
+    variants[FAMILY_BASELINE] = family_baseline(families, list(truth.index), list(truth.columns))
+    for name, scores in variants.items():
+        _, summary = tau_report(truth, scores, **tau_kwargs)
+        rows.append(
+            {
+                "variant": name,
+                "factors": " * ".join(ABLATIONS.get(name, ("family",))),
+                **{k: summary[k] for k in ("tau_tgt", "tau_tgt_low", "tau_tgt_high", "tau_src", "tau_src_low", "tau_src_high", "tau", "tau_tgt_nan", "tau_src_nan")},
+                "paper_tau": paper.ABLATION_TAU.get(name),
+                "paper_tau_tgt": paper.PARTIAL_TAU_TGT.get(name),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def paper_comparison(per_item: pd.DataFrame, summary: dict, ablations: pd.DataFrame, mirrors: dict[str, str]) -> pd.DataFrame:
+    """Each number the paper reports for the ranking part beside the reproduced one.
+
+    ``mirrors`` maps this study's dataset names to the paper's (identity for the paper
+    study; the mini suite's stand-ins for the mini study).
+    """
+    rows = [
+        {"quantity": key, "item": "", "paper": paper.TAU_SUMMARY[key], "reproduced": summary[key]}
+        for key in ("tau_tgt", "tau_src", "tau")
+    ]
+    for axis, table, key in (("target", paper.TAU_TGT, "tau_tgt"), ("source", paper.TAU_SRC, "tau_src")):
+        for rec in per_item[per_item["axis"] == axis].itertuples():
+            mirror = mirrors.get(rec.name, rec.name)
+            rows.append({"quantity": f"{key} per {axis}", "item": f"{rec.name} ({mirror})", "paper": table.get(mirror), "reproduced": rec.tau})
+    for rec in ablations.itertuples():
+        if rec.paper_tau is not None and not pd.isna(rec.paper_tau):
+            rows.append({"quantity": "ablation tau", "item": rec.variant, "paper": rec.paper_tau, "reproduced": rec.tau})
+        if rec.paper_tau_tgt is not None and not pd.isna(rec.paper_tau_tgt):
+            rows.append({"quantity": "partial metric tau_tgt", "item": rec.variant, "paper": rec.paper_tau_tgt, "reproduced": rec.tau_tgt})
+    return pd.DataFrame(rows)

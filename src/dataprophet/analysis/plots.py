@@ -1,0 +1,93 @@
+"""Figures in the paper's style (seaborn), written as PDF and PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from dataprophet.io.atomic import atomic_path
+
+
+def _save(fig, pdf: str | Path, png: str | Path) -> None:
+    for path, ext in ((pdf, "pdf"), (png, "png")):
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
+
+
+def delta_heatmap(delta: pd.DataFrame, pdf: str | Path, png: str | Path, title: str) -> None:
+    """Sources as rows, targets as columns, annotated percentages, diverging colours at 0."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    size = max(6.0, 0.7 * len(delta.columns) + 2)
+    fig, ax = plt.subplots(figsize=(size, size * 0.8))
+    limit = float(abs(delta.to_numpy()).max()) or 1.0
+    sns.heatmap(
+        delta * 100,
+        ax=ax,
+        cmap="RdBu_r",
+        center=0,
+        vmin=-limit * 100,
+        vmax=limit * 100,
+        annot=True,
+        fmt=".1f",
+        annot_kws={"size": 7},
+        linewidths=0.5,
+        cbar_kws={"label": "relative improvement Delta (%)"},
+    )
+    ax.set_xlabel("target (evaluated on)")
+    ax.set_ylabel("source (fine-tuned on)")
+    ax.set_title(title)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    _save(fig, pdf, png)
+    plt.close(fig)
+
+
+def metric_heatmap(metric: pd.DataFrame, pdf: str | Path, png: str | Path, title: str) -> None:
+    """M(s->t) scaled per target column (M / column max): the ranking each target sees."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    scaled = metric / metric.abs().max(axis=0)
+    size = max(6.0, 0.7 * len(metric.columns) + 2)
+    fig, ax = plt.subplots(figsize=(size, size * 0.8))
+    sns.heatmap(scaled, ax=ax, cmap="viridis", annot=True, fmt=".2f", annot_kws={"size": 7}, linewidths=0.5,
+                cbar_kws={"label": "M(s->t) / max over sources"})
+    ax.set_xlabel("target")
+    ax.set_ylabel("source")
+    ax.set_title(title)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    _save(fig, pdf, png)
+    plt.close(fig)
+
+
+def tau_by_target(per_item: pd.DataFrame, summary: dict, pdf: str | Path, png: str | Path) -> None:
+    """Per-target tau_Tgt bars with the mean, its interval, and the noise ceiling if known."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    data = per_item[per_item["axis"] == "target"]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * len(data) + 2), 4))
+    sns.barplot(data=data, x="name", y="tau", ax=ax, color="#4c72b0")
+    ax.axhline(summary["tau_tgt"], color="black", lw=1, label=f"mean tau_Tgt {summary['tau_tgt']:.3f}")
+    ax.axhspan(summary["tau_tgt_low"], summary["tau_tgt_high"], color="grey", alpha=0.2, label="95% bootstrap interval")
+    if "noise_ceiling_tau_tgt" in summary:
+        ax.axhline(summary["noise_ceiling_tau_tgt"], color="#c44e52", ls="--", lw=1,
+                   label=f"seed-to-seed ceiling {summary['noise_ceiling_tau_tgt']:.3f}")
+    ax.set_ylim(-1, 1)
+    ax.set_xlabel("target")
+    ax.set_ylabel("Kendall's tau (sources ranked)")
+    ax.legend(fontsize=8, loc="lower right")
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    _save(fig, pdf, png)
+    plt.close(fig)

@@ -1,0 +1,66 @@
+"""Stage ``rank``: Kendall's tau of M(s->t) against the ground truth, ablations, paper comparison.
+
+Every ablation is recomputed from the stored factors, so no model is touched.
+Reproduce: ``snakemake results/mini/tables/tau.csv`` (the rule ``rank`` calls ``dataprophet rank``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from dataprophet.analysis.ablations import ablation_table, paper_comparison
+from dataprophet.analysis.plots import tau_by_target
+from dataprophet.analysis.ranking import format_summary, tau_report
+from dataprophet.io.atomic import write_csv, write_json
+from dataprophet.prophet.factors import metric_matrix
+from dataprophet.settings import RankSettings, TauSettings
+
+
+def tau_options(settings: TauSettings) -> dict:
+    """The keyword arguments of ``tau_report`` that the settings fix."""
+    return {"variant": settings.variant, "exclude_diagonal": settings.exclude_diagonal,
+            "n_boot": settings.bootstrap, "seed": settings.seed}
+
+
+def defined_truth(delta: pd.DataFrame) -> pd.DataFrame:
+    """Drop targets whose Delta is undefined (zero base score), saying so."""
+    undefined = [t for t in delta.columns if delta[t].isna().any()]
+    if undefined:
+        print(f"note: Delta undefined (zero base score) on {undefined}; left out of the ranking", file=sys.stderr)
+        delta = delta.drop(columns=undefined)
+    return delta
+
+
+def noise_ceiling(path: Path) -> dict:
+    """Mean per-target and per-source seed-to-seed tau over the pairs in ``noise_ceiling.json``."""
+    pairs = json.loads(Path(path).read_text())["pairs"]
+    return {
+        "noise_ceiling_tau_tgt": sum(p["tau_tgt_mean"] for p in pairs) / len(pairs),
+        "noise_ceiling_tau_src": sum(p["tau_src_mean"] for p in pairs) / len(pairs),
+    }
+
+
+def rank(truth: Path, terms: Path, noise_ceiling_json: Path | None, tau: Path, summary: Path, ablations: Path,
+         comparison: Path, pdf: Path, png: Path, settings: RankSettings) -> dict:
+    """Per-target and per-source tau to ``tau`` and ``summary``, the ablation table, the
+    comparison with the paper's numbers, and the per-target tau figure."""
+    delta = defined_truth(pd.read_csv(truth, index_col=0))
+    factors = pd.read_csv(terms)
+    scores = metric_matrix(factors).loc[delta.index, delta.columns]
+    per_item, result = tau_report(delta, scores, **tau_options(settings))
+    if noise_ceiling_json is not None:
+        result.update(noise_ceiling(noise_ceiling_json))
+    families = {name: d["family"] for name, d in settings.datasets.items()}
+    mirrors = {name: d["mirrors"] for name, d in settings.datasets.items()}
+    table = ablation_table(delta, factors, families, **tau_options(settings))
+    write_csv(per_item, tau, index=False, float_format="%.4f")
+    write_json(result, summary)
+    write_csv(table, ablations, index=False, float_format="%.4f")
+    write_csv(paper_comparison(per_item, result, table, mirrors), comparison, index=False, float_format="%.4f")
+    tau_by_target(per_item, result, pdf, png)
+    print(format_summary(result))
+    return result

@@ -1,0 +1,115 @@
+"""The parquet data contract shared by the mini suite and the real datasets.
+
+One row per question-answer pair. Every stage downstream (training, evaluation, features)
+reads only these columns, so the mini suite and the paper datasets go through one code path.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dataprophet.io.atomic import atomic_path
+
+COLUMNS = ("id", "dataset", "family", "image", "question", "answers", "choices", "metric")
+
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("dataset", pa.string()),
+        ("family", pa.string()),
+        ("image", pa.binary()),
+        ("question", pa.string()),
+        ("answers", pa.list_(pa.string())),
+        ("choices", pa.list_(pa.string())),
+        ("metric", pa.string()),
+    ]
+)
+
+
+class ContractError(ValueError):
+    """A table that breaks the data contract; the message names the file, row and field."""
+
+
+def record_problem(rec: dict, seen: set[str]) -> str | None:
+    """Why one record breaks the contract (None when it is fine); adds its id to ``seen``."""
+    from PIL import Image, UnidentifiedImageError
+
+    missing = [c for c in COLUMNS if c not in rec]
+    if missing:
+        return f"is missing field(s) {missing}"
+    if rec["id"] in seen:
+        return f"duplicate id {rec['id']!r}"
+    seen.add(rec["id"])
+    if not isinstance(rec["question"], str) or not rec["question"].strip():
+        return "empty question"
+    answers = rec["answers"]
+    if answers is None or len(answers) == 0 or not all(isinstance(a, str) and a.strip() for a in answers):
+        return "empty answer"
+    try:
+        with Image.open(io.BytesIO(rec["image"])) as img:
+            img.load()
+    except (UnidentifiedImageError, OSError, TypeError) as exc:
+        return f"corrupt or unreadable image ({exc})"
+    return None
+
+
+def validate_records(records: list[dict], source: str) -> None:
+    """Reject rows that would fail later (empty text, bad images, duplicate ids) up front."""
+    seen: set[str] = set()
+    for row_number, rec in enumerate(records):
+        problem = record_problem(rec, seen)
+        if problem is not None:
+            sep = " " if problem.startswith("is ") else ": "
+            raise ContractError(f"{source}: row {row_number} (id={rec.get('id')!r}){sep}{problem}")
+
+
+def split_rejects(records: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(good records, rejects) where each reject is {row, id, reason}: the documented
+    ``on_bad_rows: skip`` mode for real datasets with the odd broken image."""
+    seen: set[str] = set()
+    good, rejects = [], []
+    for row_number, rec in enumerate(records):
+        problem = record_problem(rec, seen)
+        if problem is None:
+            good.append(rec)
+        else:
+            rejects.append({"row": row_number, "id": str(rec.get("id")), "reason": problem})
+    return good, rejects
+
+
+def write_table(records: list[dict], path: str | Path, validate: bool = True) -> None:
+    """Validate, then write atomically so a half-written parquet is never taken as complete.
+    ``validate=False`` only for records the caller has just checked (no second decode of
+    every image)."""
+    if validate:
+        validate_records(records, str(path))
+    table = pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in records], schema=SCHEMA)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def read_table(path: str | Path, validate: bool = False) -> pd.DataFrame:
+    """Read a contract table; with ``validate`` the rows are checked as on write."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"data table {path} does not exist")
+    table = pq.read_table(path)
+    missing = [c for c in COLUMNS if c not in table.column_names]
+    if missing:
+        raise ContractError(f"{path}: missing column(s) {missing}; the contract is {list(COLUMNS)}")
+    frame = table.to_pandas()
+    if validate:
+        validate_records(frame.to_dict("records"), str(path))
+    return frame
+
+
+def decode_image(data: bytes):
+    """Decode contract image bytes to an RGB PIL image."""
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).convert("RGB")

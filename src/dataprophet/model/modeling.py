@@ -1,0 +1,295 @@
+"""Model, processor and prompt formatting: one code path for the tiny and the real InternVL.
+
+The mini study builds a tiny InternVL from a config with the transformers InternVL classes
+and a tokenizer trained offline, so every later stage (fine-tune, evaluate, features) runs
+the exact code that loads ``OpenGVLab/InternVL3-2B-hf`` in the paper study. Nothing here
+enables remote code, and weights are saved and loaded as safetensors only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+# Special tokens of the InternVL chat format (names as in the released processor).
+IMG_START, IMG_END, IMG_CONTEXT = "<img>", "</img>", "<IMG_CONTEXT>"
+VIDEO = "<video>"
+IM_START, IM_END, PAD = "<|im_start|>", "<|im_end|>", "<|endoftext|>"
+SPECIAL_TOKENS = [PAD, IM_START, IM_END, IMG_START, IMG_END, IMG_CONTEXT, VIDEO]
+
+# A Qwen2-style chat template in the shape InternVL uses; images become <IMG_CONTEXT>,
+# which the processor expands to the model's image-token sequence.
+TINY_CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' }}"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    "{% if item['type'] == 'image' %}{{ '<IMG_CONTEXT>\n' }}"
+    "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}"
+    "{{ '<|im_end|>\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+@dataclass(frozen=True)
+class TinyModelSpec:
+    """Sizes of the offline tiny InternVL (mini and smoke studies)."""
+
+    image_size: int = 64
+    patch_size: int = 8
+    vision_hidden: int = 64
+    vision_layers: int = 2
+    vision_heads: int = 4
+    vision_layer_scale: float = 0.1  # InternViT's layer-scale init (its library default)
+    text_hidden: int = 128
+    text_layers: int = 2
+    text_heads: int = 4
+    text_kv_heads: int = 2
+    vocab_size: int = 1024
+    embedding_init_std: float = 0.25
+
+    @property
+    def image_seq_length(self) -> int:
+        # pixel shuffle with downsample ratio 0.5 merges 2x2 patches into one token
+        return (self.image_size // self.patch_size) ** 2 // 4
+
+
+def train_tokenizer(texts, vocab_size: int):
+    """Train a byte-level BPE on the suite's questions and answers (offline, deterministic)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    core.train_from_iterator(texts, trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        eos_token=IM_END,
+        pad_token=PAD,
+        padding_side="left",
+        extra_special_tokens={
+            "start_image_token": IMG_START,
+            "end_image_token": IMG_END,
+            "context_image_token": IMG_CONTEXT,
+            "video_token": VIDEO,
+        },
+    )
+
+
+def build_processor(tokenizer, image_size: int, max_tiles: int, image_seq_length: int, chat_template: str | None):
+    """InternVL processor from image processor + tokenizer, without a video processor.
+
+    The video processor class needs torchvision, which is not importable on the CPU
+    development machines; images alone need none of it.
+    """
+    from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
+
+    image_processor = GotOcr2ImageProcessorPil(
+        size={"height": image_size, "width": image_size},
+        crop_to_patches=max_tiles > 1,
+        min_patches=1,
+        max_patches=max_tiles,
+    )
+    return _ImageOnlyProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        image_seq_length=image_seq_length,
+        chat_template=chat_template,
+    )
+
+
+def _image_only_processor_class():
+    from transformers import InternVLProcessor
+
+    class ImageOnlyInternVLProcessor(InternVLProcessor):
+        """InternVLProcessor that accepts a missing video processor."""
+
+        def __init__(self, image_processor=None, tokenizer=None, image_seq_length=256, chat_template=None, **kw):
+            kw.pop("video_processor", None)
+            super().__init__(image_processor, tokenizer, None, image_seq_length, chat_template, **kw)
+
+        def check_argument_for_proper_class(self, argument_name, argument):  # noqa: D401
+            if argument_name == "video_processor" and argument is None:
+                return None
+            return super().check_argument_for_proper_class(argument_name, argument)
+
+    return ImageOnlyInternVLProcessor
+
+
+def _ImageOnlyProcessor(**kwargs):  # noqa: N802 - factory keeps the transformers import lazy
+    return _image_only_processor_class()(**kwargs)
+
+
+def tiny_config(spec: TinyModelSpec, tokenizer):
+    """InternVL config at tiny size; same classes as InternVL3-2B (InternViT + Qwen2)."""
+    from transformers import InternVLConfig, InternVLVisionConfig, Qwen2Config
+
+    vision = InternVLVisionConfig(
+        hidden_size=spec.vision_hidden,
+        num_hidden_layers=spec.vision_layers,
+        num_attention_heads=spec.vision_heads,
+        intermediate_size=spec.vision_hidden * 4,
+        image_size=[spec.image_size, spec.image_size],
+        patch_size=[spec.patch_size, spec.patch_size],
+        use_mask_token=False,
+        use_absolute_position_embeddings=True,
+        layer_scale_init_value=spec.vision_layer_scale,
+    )
+    text = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=spec.text_hidden,
+        intermediate_size=spec.text_hidden * 4,
+        num_hidden_layers=spec.text_layers,
+        num_attention_heads=spec.text_heads,
+        num_key_value_heads=spec.text_kv_heads,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=tokenizer.convert_tokens_to_ids(IM_END),
+        pad_token_id=tokenizer.convert_tokens_to_ids(PAD),
+    )
+    return InternVLConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_id=tokenizer.convert_tokens_to_ids(IMG_CONTEXT),
+        image_seq_length=spec.image_seq_length,
+        downsample_ratio=0.5,
+        vision_feature_layer=-1,
+        tie_word_embeddings=True,
+    )
+
+
+def build_tiny_model(spec: TinyModelSpec, tokenizer, seed: int):
+    """Random-init tiny InternVL; embeddings get a larger init so LoRA can move the loss."""
+    from transformers import InternVLForConditionalGeneration
+
+    torch.manual_seed(seed)
+    model = InternVLForConditionalGeneration(tiny_config(spec, tokenizer))
+    with torch.no_grad():
+        model.get_input_embeddings().weight.normal_(0.0, spec.embedding_init_std)
+    model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids(IM_END)
+    model.generation_config.pad_token_id = tokenizer.convert_tokens_to_ids(PAD)
+    return model
+
+
+def save_processor_files(processor, out_dir: str | Path) -> None:
+    """Tokenizer, image processor and chat template: what ``load_processor`` reads back."""
+    out_dir = Path(out_dir)
+    processor.tokenizer.save_pretrained(out_dir)
+    processor.image_processor.save_pretrained(out_dir)
+    (out_dir / "chat_template.jinja").write_text(processor.chat_template)
+
+
+def save_model_dir(model, processor, out_dir: str | Path) -> None:
+    """save_pretrained for model (safetensors) and the processor files."""
+    model.save_pretrained(Path(out_dir), safe_serialization=True)
+    save_processor_files(processor, out_dir)
+
+
+def load_processor(model_dir: str | Path, max_tiles: int = 1):
+    """Build the processor from a saved folder explicitly.
+
+    ``AutoProcessor`` on a tiny folder silently returns only the tokenizer, and the real
+    processor needs torchvision for its video part; so tokenizer, image processor and chat
+    template are loaded one by one, the same way for the tiny model and InternVL3-2B.
+    """
+    from transformers import AutoConfig, AutoTokenizer
+    from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
+
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").exists():
+        raise FileNotFoundError(f"{model_dir} is not a saved model folder (no config.json)")
+    config = AutoConfig.from_pretrained(model_dir, trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
+    image_processor = GotOcr2ImageProcessorPil.from_pretrained(model_dir)
+    image_processor.crop_to_patches = max_tiles > 1
+    image_processor.max_patches = max_tiles
+    template = _read_chat_template(model_dir) or tokenizer.chat_template or TINY_CHAT_TEMPLATE
+    return _ImageOnlyProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        image_seq_length=config.image_seq_length,
+        chat_template=template,
+    )
+
+
+def _read_chat_template(model_dir: Path) -> str | None:
+    import json
+
+    jinja = model_dir / "chat_template.jinja"
+    if jinja.exists():
+        return jinja.read_text()
+    as_json = model_dir / "chat_template.json"
+    if as_json.exists():
+        return json.loads(as_json.read_text()).get("chat_template")
+    return None
+
+
+def attention_backend(dtype: str) -> str:
+    """FlashAttention-2 when it is installed, a GPU is present and the weights are half
+    precision (its requirement); PyTorch SDPA otherwise (CPU, fp32 training weights)."""
+    if dtype in ("bfloat16", "float16") and torch.cuda.is_available():
+        from transformers.utils import is_flash_attn_2_available
+
+        if is_flash_attn_2_available():  # importable and built for this torch, not just present
+            return "flash_attention_2"
+    return "sdpa"
+
+
+def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None, dtype: str = "float32"):
+    """Load a saved model (safetensors only), optionally with a LoRA adapter on top."""
+    from transformers import AutoModelForImageTextToText
+
+    model_dir = Path(model_dir)
+    if not model_dir.exists():
+        raise FileNotFoundError(f"base model directory {model_dir} does not exist")
+    model = AutoModelForImageTextToText.from_pretrained(
+        model_dir, dtype=getattr(torch, dtype), use_safetensors=True, trust_remote_code=False,
+        attn_implementation=attention_backend(dtype),
+    )
+    if adapter_dir is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter_dir)
+        model = model.merge_and_unload()
+    return model
+
+
+def inference_device() -> torch.device:
+    """The GPU when there is one: evaluation and features run there (training leaves device
+    placement to the Trainer, which puts each process of a multi-GPU job on its own GPU)."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_base(base_dir: str | Path, dtype: str = "float32"):
+    """The base model for inference, on the GPU when there is one."""
+    return load_model(base_dir, dtype=dtype).to(inference_device())
+
+
+def load_finetuned(base_dir: str | Path, finetuned_dir: str | Path, dtype: str = "float32"):
+    """A fine-tune of the base for inference (a LoRA adapter folder, merged into the base, or
+    a full-weights folder), on the GPU when there is one."""
+    finetuned_dir = Path(finetuned_dir)
+    if not finetuned_dir.is_dir():
+        raise FileNotFoundError(f"fine-tune folder {finetuned_dir} does not exist")
+    if (finetuned_dir / "adapter_config.json").exists():
+        model = load_model(base_dir, adapter_dir=finetuned_dir, dtype=dtype)
+    else:
+        model = load_model(finetuned_dir, dtype=dtype)
+    return model.to(inference_device())
+
+
+def set_threads(threads: int) -> None:
+    """CPU threads for torch in this process (Snakemake's ``threads`` of the job)."""
+    torch.set_num_threads(max(1, int(threads)))

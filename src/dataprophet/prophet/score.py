@@ -1,0 +1,52 @@
+"""Command ``score``: rank your own candidate source datasets for your target, training-free.
+
+Inputs are contract ``.parquet`` tables or folders with ``data.jsonl`` (README, "Choosing
+data for your own target"). Every file is checked before the model is loaded.
+Reproduce: ``dataprophet score --model results/mini/models/base
+--target results/mini/data/test/chart_bar.parquet --sources results/mini/data/train/*.parquet``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from dataprophet.data.userdata import load_user_dataset
+from dataprophet.io.atomic import write_csv
+from dataprophet.model.modeling import load_base, load_processor, set_threads
+from dataprophet.prophet.factors import metric_matrix, prophet_terms
+from dataprophet.prophet.features import dataset_features
+from dataprophet.settings import ScoreSettings
+
+
+def score(model: Path, target: Path, sources: list[Path], out: Path | None, settings: ScoreSettings,
+          threads: int = 1) -> pd.DataFrame:
+    """Every factor and M for each candidate source against one target, best first; printed,
+    and written to ``out`` (CSV) when given."""
+    set_threads(threads)
+    target_name, target_frame = load_user_dataset(target)
+    loaded = [(Path(p), *load_user_dataset(p)) for p in sources]
+    candidates = {}
+    for path, name, frame in loaded:
+        if name in candidates:
+            first = next(str(q) for q, n, _ in loaded if n == name)
+            raise ValueError(f"two candidate sources are both named {name!r} ({first} and {path}); "
+                             f"rename one folder or file so the ranking can tell them apart")
+        candidates[name] = frame
+    if target_name in candidates:
+        target_name = f"{target_name} (target)"
+    processor = load_processor(model, settings.max_tiles)
+    base = load_base(model, settings.dtype).eval()
+    source_sets = {n: dataset_features(base, processor, n, f, settings) for n, f in candidates.items()}
+    target_set = {target_name: dataset_features(base, processor, target_name, target_frame, settings)}
+    terms = prophet_terms(source_sets, target_set, k=settings.kmeans_k, seed=settings.seed)
+    terms["M"] = metric_matrix(terms)[target_name].loc[terms["source"]].to_numpy()
+    ranking = terms.sort_values("M", ascending=False).drop(columns=["target"]).reset_index(drop=True)
+    ranking.index += 1
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        print(f"candidate sources for target {target_name}, best first:")
+        print(ranking.to_string(float_format=lambda v: f"{v:.4g}"))
+    if out is not None:
+        write_csv(ranking, out, index_label="rank")
+    return ranking

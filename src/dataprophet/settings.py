@@ -1,0 +1,363 @@
+"""Every stage's typed settings: the one place where defaults and allowed values live.
+
+A stage's entry function takes explicit input and output paths and one of these objects.
+The command line builds its flags from the dataclass fields (``add_settings_arguments``),
+and the workflow renders a study's settings back into flags (``to_flags``), so Snakemake
+records each value as a rule parameter and reruns a job when one changes.
+
+Allowed values are ``Literal`` types (checked on construction by ``Settings``); the config
+schema repeats them for YAML users, and ``tests/test_config.py`` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
+from typing import Literal, get_args, get_origin
+
+TrainMethod = Literal["full", "lora"]
+Strategy = Literal["ddp", "fsdp", "zero2", "zero3"]
+TextEncoder = Literal["mllm", "minilm"]
+TauVariant = Literal["a", "b"]
+BadRows = Literal["error", "skip"]
+AllocationMethod = Literal["uniform", "dataprophet", "oracle"]
+Scale = Literal["mini", "paper"]
+
+
+class ConfigError(ValueError):
+    """A settings or config value that cannot work; the message names the key."""
+
+
+def _resolved_types(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def _check_value(name: str, kind, value) -> None:
+    if get_origin(kind) is Literal and value not in get_args(kind):
+        raise ConfigError(f"{name} {value!r} is not one of {', '.join(map(repr, get_args(kind)))}")
+    if get_origin(kind) is tuple and get_args(kind) and get_origin(get_args(kind)[0]) is Literal:
+        allowed = get_args(get_args(kind)[0])
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise ConfigError(f"{name}: {unknown} unknown; valid: {', '.join(allowed)}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Base of every settings dataclass: checks ``Literal`` fields and lists become tuples."""
+
+    def __post_init__(self):
+        for f in fields(self):
+            kind = _resolved_types(type(self))[f.name]
+            value = getattr(self, f.name)
+            if get_origin(kind) is tuple and isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
+            if is_dataclass(kind) and isinstance(value, dict):
+                object.__setattr__(self, f.name, build(kind, value, f.name))
+            _check_value(f.name, kind, getattr(self, f.name))
+
+
+def build(cls, raw: dict, where: str):
+    """One settings dataclass from a dict; unknown keys and bad values name ``where``."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(known)}")
+    try:
+        return cls(**raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    except TypeError as exc:  # a required field left out
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainSettings(Settings):
+    """One training recipe, shared by every source so fine-tunes are comparable."""
+
+    method: TrainMethod = "lora"
+    learning_rate: float = 2e-3
+    max_steps: int = 100  # > 0: fixed step count; 0: run `epochs` over the data
+    epochs: float = 1.0
+    batch_size: int = 16
+    grad_accum: int = 1
+    warmup_ratio: float = 0.0
+    lr_scheduler: str = "constant"
+    weight_decay: float = 0.0
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    lora_target: str = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
+    freeze_vision: bool = True
+    freeze_projector: bool = True
+    bf16: bool = False
+    gradient_checkpointing: bool = False
+    save_steps: int = 50
+    logging_steps: int = 10
+    seed: int = 0
+    # InternVL dynamic tiling of the training images; the workflow sets it from
+    # evaluate.max_tiles so training, evaluation and features see the same tiles.
+    max_tiles: int = 1
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.max_steps <= 0 and self.epochs <= 0:
+            raise ConfigError("train settings need max_steps > 0 or epochs > 0")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseSettings(Settings):
+    """The mini base model: the tiny InternVL's shape and its pretraining recipe."""
+
+    model_spec: dict = field(default_factory=dict)  # TinyModelSpec fields
+    training: TrainSettings = field(default_factory=TrainSettings)  # the pretraining recipe
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelSettings(Settings):
+    """The paper study's base checkpoint: a hub id (fetched once) or a folder already on disk."""
+
+    id: str = "OpenGVLab/InternVL3-2B-hf"
+    revision: str | None = None  # a tag or commit; pin it for an exactly repeatable study
+    local_dir: str | None = None  # a pre-downloaded copy (clusters whose GPU nodes are offline)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComputeSettings(Settings):
+    """GPUs per job and the multi-GPU strategy; 0 GPUs runs the stage on CPU without a launcher."""
+
+    gpus: dict = field(default_factory=dict)  # {"finetune": 4, "evaluate": 1, "features": 1}
+    strategy: Strategy = "ddp"  # accelerate config in config/accelerate/<strategy>.yaml
+
+    def __post_init__(self):
+        super().__post_init__()
+        for stage in ("evaluate", "features"):
+            if self.gpus_for(stage) > 1:
+                raise ConfigError(
+                    f"gpus.{stage} is {self.gpus_for(stage)}, but {stage} jobs use one GPU each "
+                    f"(spread the work over jobs instead: one per model or per dataset)"
+                )
+
+    def gpus_for(self, stage: str) -> int:
+        return int(self.gpus.get(stage, 0))
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenerateSettings(Settings):
+    """A mini-suite dataset: samples per split, seed and image size."""
+
+    sizes: dict  # {"pretrain": n, "train": n, "test": n}
+    seed: int = 0
+    image_size: int = 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrepareSettings(Settings):
+    """A registry dataset sampled into contract tables (paper scale)."""
+
+    sizes: dict  # {"train": n, "test": n}
+    seed: int = 0
+    on_bad_rows: BadRows = "error"  # "error" stops at the first bad row; "skip" writes a rejects file
+
+
+# --------------------------------------------------------------------------- ground truth
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalSettings(Settings):
+    batch_size: int = 64
+    max_new_tokens: int = 8
+    # Longer generation budgets for free-text metrics, e.g. {"rouge_l": 256} for Chart2Text.
+    max_new_tokens_by_metric: dict = field(default_factory=dict)
+    max_tiles: int = 1  # InternVL dynamic tiling: at most this many 448px tiles (+ thumbnail)
+    dtype: str = "float32"
+
+    def tokens_for(self, metric: str) -> int:
+        return int(self.max_new_tokens_by_metric.get(metric, self.max_new_tokens))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroundTruthSettings(Settings):
+    """Which models' scores form the rows (sources) and which targets the columns."""
+
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementSettings(Settings):
+    labels: tuple[str, ...]  # one per Delta table, e.g. ("seed0", "seed1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeatmapSettings(Settings):
+    title: str = "Relative improvement Delta(s->t)"
+
+
+# --------------------------------------------------------------------------- prophet
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureSettings(Settings):
+    """Feature extraction from the frozen base model (one dataset split at a time)."""
+
+    samples: int = 0  # uniform subsample per dataset; 0 = all
+    seed: int = 0
+    batch_size: int = 64
+    text_encoder: TextEncoder = "mllm"  # "mllm" (the paper) or "minilm" (sensitivity check)
+    max_tiles: int = EvalSettings.max_tiles
+    dtype: str = EvalSettings.dtype
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictSettings(Settings):
+    """Every factor and M(s->t) from stored features."""
+
+    kmeans_k: int = 10  # clusters for the diversity term
+    seed: int = 0
+    title: str = "DataProphet score M(s->t)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TauSettings(Settings):
+    variant: TauVariant = "b"
+    exclude_diagonal: bool = False
+    bootstrap: int = 2000
+    seed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RankSettings(TauSettings):
+    # {dataset: {"family": ..., "mirrors": <the paper dataset it stands for>}}
+    datasets: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoreSettings(FeatureSettings):
+    """``dataprophet score``: features of the user's datasets, then M for one target."""
+
+    samples: int = 500
+    kmeans_k: int = PredictSettings.kmeans_k
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProphetSettings(Settings):
+    """The config section ``prophet``: feature sampling, clustering and ranking options."""
+
+    samples_source: int = 0  # per source train split; 0 = all
+    samples_target: int = 0  # per target test split; 0 = all
+    batch_size: int = FeatureSettings.batch_size
+    text_encoder: TextEncoder = FeatureSettings.text_encoder
+    kmeans_k: int = PredictSettings.kmeans_k
+    seed: int = 0
+    tau_variant: TauVariant = TauSettings.variant
+    exclude_diagonal: bool = TauSettings.exclude_diagonal
+    bootstrap: int = TauSettings.bootstrap
+    jobs_per_dataset: bool = False  # one feature job per dataset (GPU clusters) or per split
+
+
+# --------------------------------------------------------------------------- analysis, selection
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostSettings(Settings):
+    gpus: dict = field(default_factory=dict)  # GPUs per job by stage, e.g. {"finetune": 4}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllocateSettings(Settings):
+    method: AllocationMethod
+    budget: int  # samples per target
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectionSettings(Settings):
+    """The config section ``selection``: budgeted reweighting of real sources per target."""
+
+    budget: int = 0  # samples per target; 0 = the paper's N = (number of sources) x sizes.train
+    methods: tuple[AllocationMethod, ...] = get_args(AllocationMethod)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectSettings(Settings):
+    """Per-sample selection: the ``k`` pool samples that score highest for one target."""
+
+    k: int
+
+
+# --------------------------------------------------------------------------- flags
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _is_json(kind) -> bool:
+    return kind is dict or get_origin(kind) in (dict, tuple, list) or is_dataclass(kind)
+
+
+def _optional(kind):
+    """``X | None`` -> X, else None."""
+    args = get_args(kind)
+    if type(None) in args and len(args) == 2:
+        return next(a for a in args if a is not type(None))
+    return None
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser, cls) -> None:
+    """One flag per field of ``cls``: typed, with the field's default and allowed values."""
+    group = parser.add_argument_group(f"settings ({cls.__name__})")
+    for f in fields(cls):
+        kind = _resolved_types(cls)[f.name]
+        default = f.default if f.default is not MISSING else (
+            f.default_factory() if f.default_factory is not MISSING else None)
+        required = f.default is MISSING and f.default_factory is MISSING
+        kwargs: dict = {"dest": f"settings.{f.name}", "required": required}
+        if kind is bool:
+            kwargs.update(action=argparse.BooleanOptionalAction, default=default)
+        elif _is_json(kind):
+            shown = json.dumps(asdict(default) if is_dataclass(default) else default)
+            kwargs.update(type=json.loads, default=default, metavar="JSON", help=f"JSON (default {shown})")
+        elif get_origin(kind) is Literal:
+            kwargs.update(choices=get_args(kind), default=default)
+        elif _optional(kind) is not None:
+            kwargs.update(type=_optional(kind), default=default)
+        else:
+            kwargs.update(type=kind, default=default)
+        if "help" not in kwargs and not required:
+            kwargs["help"] = f"default {default!r}"
+        group.add_argument(_flag(f.name), **kwargs)
+
+
+def settings_from_args(cls, namespace: argparse.Namespace):
+    values = {f.name: getattr(namespace, f"settings.{f.name}") for f in fields(cls)}
+    return build(cls, values, f"{cls.__name__} settings")
+
+
+def to_flags(settings) -> str:
+    """The settings as command-line flags (shell-quoted), every field written out."""
+    parts = []
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        kind = _resolved_types(type(settings))[f.name]
+        if kind is bool:
+            parts.append(_flag(f.name) if value else "--no-" + f.name.replace("_", "-"))
+        elif value is None:
+            continue
+        elif _is_json(kind):
+            plain = asdict(value) if is_dataclass(value) else (list(value) if isinstance(value, tuple) else value)
+            parts += [_flag(f.name), shlex.quote(json.dumps(plain, sort_keys=True))]
+        else:
+            parts += [_flag(f.name), shlex.quote(str(value))]
+    return " ".join(parts)
