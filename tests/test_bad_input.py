@@ -99,28 +99,49 @@ def test_evaluate_without_its_base_model_fails_naming_the_folder(tmp_path, capsy
     write_table([_record(0)], table)
     code = main([
         "evaluate", "--name", "ft", "--base", str(tmp_path / "no_base"), "--finetuned", str(adapter),
-        "--targets", str(table), "--settings", "{}", "--out-dir", str(tmp_path / "out"),
+        "--targets", str(table), "--predictions", str(tmp_path / "out" / "predictions.parquet"),
+        "--scores", str(tmp_path / "out" / "scores.json"),
     ])
     assert code == 2
     assert "no_base" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_settings_key_is_named(tmp_path, capsys):
+def test_unknown_settings_flag_is_named(tmp_path, capsys):
     table = tmp_path / "t.parquet"
     write_table([_record(0)], table)
-    code = main([
-        "finetune", "--base", str(tmp_path), "--train", str(table), "--settings", '{"learning_rat": 1}',
-        "--out", str(tmp_path / "o"), "--checkpoints", str(tmp_path / "c"),
-    ])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["finetune", "--base", str(tmp_path), "--train", str(table), "--learning-rat", "1",
+              "--out", str(tmp_path / "o"), "--checkpoints", str(tmp_path / "c")])
+    assert exit_info.value.code == 2
+    assert "--learning-rat" in capsys.readouterr().err
+
+
+def test_unknown_key_in_nested_settings_is_named(tmp_path, capsys):
+    table = tmp_path / "t.parquet"
+    write_table([_record(0)], table)
+    code = main(["base", "--pretrain", str(table), "--out", str(tmp_path / "o"), "--checkpoints", str(tmp_path / "c"),
+                 "--training", '{"learning_rat": 1}'])
     assert code == 2
-    assert "learning_rat" in capsys.readouterr().err
+    assert "training: unknown key(s) ['learning_rat']" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_value_outside_the_allowed_ones_is_refused_with_the_choices(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["tau", "--truth", "t.csv", "--scores", "s.csv", "--variant", "c"])
+    err = capsys.readouterr().err
+    assert "--variant: invalid choice: 'c'" in err and "a" in err.split("choose from")[1]
 
 
 def test_unknown_dataset_name_for_generation_lists_valid_names(tmp_path, capsys):
-    code = main(["generate", "--dataset", "ocr_covr", "--sizes", '{"train": 2}', "--out-dir", str(tmp_path)])
+    outputs = [f"--{split}" for split in ("pretrain", "train", "test")]
+    paths = [str(tmp_path / f"{split}.parquet") for split in ("pretrain", "train", "test")]
+    code = main(["generate", "--dataset", "ocr_covr", "--sizes", '{"pretrain": 2, "train": 2, "test": 2}',
+                 *[x for pair in zip(outputs, paths) for x in pair]])
     assert code == 2
     assert "ocr_cover" in capsys.readouterr().err
+    assert not any(Path(p).exists() for p in paths)
 
 
 def _matrix(path, values):

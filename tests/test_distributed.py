@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from dataprophet.config import TrainSettings, to_json
+from dataprophet.settings import TrainSettings, to_flags
 from dataprophet.io.contract import write_table
-from dataprophet.model.modeling import load_finetuned, save_model_dir
+from dataprophet.model.modeling import load_base, load_finetuned, save_model_dir
 from dataprophet.data.suite import generate_splits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ SETTINGS = TrainSettings(method="full", learning_rate=1e-3, max_steps=0, epochs=
 def _launch(root: Path, processes: int, out: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
            "-m", "dataprophet.cli", "finetune", "--base", str(root / "base"),
-           "--train", str(root / "train.parquet"), "--settings", to_json(SETTINGS),
+           "--train", str(root / "train.parquet"), *shlex.split(to_flags(SETTINGS)),
            "--out", str(root / out), "--checkpoints", str(root / f"{out}.ckpt")]
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
@@ -51,7 +52,7 @@ def test_two_process_finetune(tmp_path, tiny_parts):
     assert log["settings"]["freeze_vision"] is True
     # Only the language model moved; the frozen vision tower is bit-identical to the base.
     tuned = load_finetuned(tmp_path / "base", tmp_path / "ft")
-    base = load_finetuned(tmp_path / "base", None)
+    base = load_base(tmp_path / "base")
     vision = dict(base.model.vision_tower.named_parameters())
     assert all(torch.equal(p, vision[n]) for n, p in tuned.model.vision_tower.named_parameters())
     lm_base = dict(base.model.language_model.named_parameters())

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataprophet.truth.groundtruth import delta_matrix, score_table, seed_agreement, transfer_summary
+from dataprophet.truth.agreement import seed_agreement
+from dataprophet.truth.groundtruth import delta_matrix, score_table, transfer_summary
 from dataprophet.analysis.ranking import MatrixError, per_source_tau, per_target_tau
 
 

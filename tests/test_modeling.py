@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, chat_prompt, encode_example
-from dataprophet.model.modeling import IMG_CONTEXT, load_finetuned, load_processor, save_model_dir
+from dataprophet.model.modeling import IMG_CONTEXT, load_base, load_finetuned, load_processor, save_model_dir
 
 
 def _image(colour=(255, 0, 0)):
@@ -60,7 +60,7 @@ def test_save_and_load_round_trip_gives_identical_logits(tiny_parts, tmp_path):
     save_model_dir(model, processor, tmp_path / "m")
     assert (tmp_path / "m" / "model.safetensors").exists()
     reloaded_processor = load_processor(tmp_path / "m")
-    reloaded = load_finetuned(tmp_path / "m", None)
+    reloaded = load_base(tmp_path / "m")
     batch = reloaded_processor(images=[_image()], text=[chat_prompt(reloaded_processor, "what colour?")], return_tensors="pt")
     with torch.no_grad():
         assert torch.equal(model(**batch).logits, reloaded(**batch).logits)

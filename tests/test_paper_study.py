@@ -22,20 +22,21 @@ import pytest
 import yaml
 from netguard.guarded import offline_env
 
-from dataprophet.model.base import CheckpointError, fetch_base
+from dataprophet.model.fetch_base import CheckpointError, fetch_base
 from dataprophet.config import ConfigError, load_study, load_study_file
 from dataprophet.io.contract import ContractError, read_table
 from dataprophet.model.modeling import save_model_dir
-from dataprophet.data.prepare import prepare_dataset
+from dataprophet.data.prepare import sample_dataset
 from dataprophet.data.registry import load_registry, override
+from dataprophet.settings import ModelSettings, PrepareSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
 fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
 
-PAPER_JOBS = {"prepare_dataset": 14, "fetch_base": 1, "finetune": 14, "evaluate_base": 1, "evaluate_finetuned": 14,
-              "features": 28, "prophet_scores": 1, "ground_truth": 1, "rank": 1}
+PAPER_JOBS = {"prepare": 14, "fetch_base": 1, "finetune": 14, "evaluate": 15, "features": 28, "predict": 1,
+              "groundtruth": 1, "rank": 1}
 
 
 def _env(workdir: Path) -> dict:
@@ -93,7 +94,7 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     assert "gpu=4" in finetune and "slurm_partition=gpu" in finetune
     assert "accelerate launch --config_file $DATAPROPHET_SRC/config/accelerate/ddp.yaml" in finetune
     assert "--num_processes 4" in finetune and "--main_process_port 0" in finetune
-    assert '"learning_rate": 1e-05' in finetune and '"method": "full"' in finetune
+    assert "--learning-rate 1e-05" in finetune and "--method full" in finetune
     # CPU-only rules stay off the GPU partition.
     ranking = out[out.index("rule rank:"):]
     assert "slurm_partition=cpu" in ranking[:ranking.index("\n\n")]
@@ -113,28 +114,36 @@ def _chartqa_with_rows(tmp_path: Path, images: list[bytes]):
     return override(spec, train=local, test=local)
 
 
+def _prepare(spec, sizes: dict, ids: Path, data: Path, rejects: Path, on_bad_rows: str = "error") -> dict:
+    """The prepare stage on a spec already loaded, writing where the rule would."""
+    tables = {role: data / role / f"{spec.name}.parquet" for role in ("train", "test")}
+    drawn = {role: ids / f"{spec.name}.{role}.json" for role in ("train", "test")}
+    settings = PrepareSettings(sizes=sizes, seed=0, on_bad_rows=on_bad_rows)
+    return sample_dataset(spec, tables["train"], tables["test"], drawn["train"], drawn["test"], rejects, settings)
+
+
 def test_prepare_writes_tables_ids_and_reuses_the_draw(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(i) for i in range(6)])
-    report = prepare_dataset(spec, {"train": 4, "test": 2}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
+    report = _prepare(spec, {"train": 4, "test": 2}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
     assert report["train"] == {"asked": 4, "kept": 4, "rejected": 0}
     first = list(read_table(tmp_path / "data" / "train" / "chartqa.parquet", validate=True)["id"])
     saved = json.loads((tmp_path / "ids" / "chartqa.train.json").read_text())
     assert saved["ids"] == first and saved["n"] == 4
     assert pd.read_csv(tmp_path / "rej.csv").empty
-    prepare_dataset(spec, {"train": 4, "test": 2}, 0, tmp_path / "ids", tmp_path / "data2", tmp_path / "rej.csv")
+    _prepare(spec, {"train": 4, "test": 2}, tmp_path / "ids", tmp_path / "data2", tmp_path / "rej.csv")
     assert list(read_table(tmp_path / "data2" / "train" / "chartqa.parquet")["id"]) == first
 
 
 def test_prepare_stops_at_a_corrupt_image_naming_dataset_config_and_row(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
     with pytest.raises(ContractError, match=r"chartqa train split \(.*chartqa.yaml.*\): row 1 .*corrupt or unreadable image"):
-        prepare_dataset(spec, {"train": 10, "test": 10}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
+        _prepare(spec, {"train": 10, "test": 10}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
     assert not (tmp_path / "data").exists()  # nothing written before the whole draw was checked
 
 
 def test_prepare_skip_mode_writes_rejects_and_counts_them(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
-    report = prepare_dataset(spec, {"train": 10, "test": 10}, 0, tmp_path / "ids", tmp_path / "data",
+    report = _prepare(spec, {"train": 10, "test": 10}, tmp_path / "ids", tmp_path / "data",
                              tmp_path / "rej.csv", on_bad_rows="skip")
     assert report["train"] == {"asked": 10, "kept": 2, "rejected": 1}
     rejects = pd.read_csv(tmp_path / "rej.csv")
@@ -149,7 +158,9 @@ def test_prepare_cli_names_the_wrong_column(tmp_path):
     overrides.write_text(yaml.safe_dump({"chartqa": {"train": local, "test": local, "fields": {"question": "qery"}}}))
     cmd = [sys.executable, "-m", "dataprophet.cli", "prepare", "--dataset", "chartqa", "--registry",
            str(ROOT / "config" / "datasets"), "--overrides", str(overrides), "--sizes", '{"train": 5, "test": 5}',
-           "--ids-dir", str(tmp_path / "ids"), "--out-dir", str(tmp_path / "data"), "--rejects", str(tmp_path / "r.csv")]
+           "--train", str(tmp_path / "train.parquet"), "--test", str(tmp_path / "test.parquet"),
+           "--train-ids", str(tmp_path / "train.json"), "--test-ids", str(tmp_path / "test.json"),
+           "--rejects", str(tmp_path / "r.csv")]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "chartqa" in result.stderr and "'qery'" in result.stderr and "fields.question" in result.stderr
@@ -162,7 +173,7 @@ def test_fetch_base_from_a_local_copy_checks_and_records_it(tmp_path, tiny_parts
     _, processor, model, _ = tiny_parts
     save_model_dir(model, processor, tmp_path / "ckpt")
     (tmp_path / "ckpt" / "pytorch_model.bin").write_bytes(b"pickle")  # never taken
-    fetch_base("unused/id", None, str(tmp_path / "ckpt"), tmp_path / "base")
+    fetch_base(tmp_path / "base", ModelSettings(local_dir=str(tmp_path / "ckpt")))
     assert (tmp_path / "base" / "model.safetensors").exists()
     assert not (tmp_path / "base" / "pytorch_model.bin").exists()
     assert json.loads((tmp_path / "base" / "base_source.json").read_text())["local_dir"] == str((tmp_path / "ckpt").resolve())
@@ -174,11 +185,11 @@ def test_fetch_base_refuses_remote_code_and_pickles(tmp_path, tiny_parts):
     config = json.loads((tmp_path / "ckpt" / "config.json").read_text())
     (tmp_path / "ckpt" / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModel": "x.Model"}}))
     with pytest.raises(CheckpointError, match="auto_map.*remote code"):
-        fetch_base("unused/id", None, str(tmp_path / "ckpt"), tmp_path / "base")
+        fetch_base(tmp_path / "base", ModelSettings(local_dir=str(tmp_path / "ckpt")))
     (tmp_path / "ckpt" / "config.json").write_text(json.dumps(config))
     (tmp_path / "ckpt" / "model.safetensors").unlink()
     with pytest.raises(CheckpointError, match="no \\*.safetensors"):
-        fetch_base("unused/id", None, str(tmp_path / "ckpt"), tmp_path / "base")
+        fetch_base(tmp_path / "base", ModelSettings(local_dir=str(tmp_path / "ckpt")))
     assert not (tmp_path / "base").exists()
 
 
@@ -262,8 +273,8 @@ def test_prepare_handles_an_unreadable_image_file_by_mode(tmp_path):
     local = {"kind": "local", "path": str(path), "image_root": str(root)}
     spec = override(load_registry(ROOT / "config" / "datasets")["chartqa"], train=local, test=local)
     with pytest.raises(ContractError, match=r"chartqa train split .*: row 1 \(id='chartqa-train-1-0'\): .*img1.png"):
-        prepare_dataset(spec, {"train": 5, "test": 5}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv")
-    report = prepare_dataset(spec, {"train": 5, "test": 5}, 0, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv",
+        _prepare(spec, {"train": 5, "test": 5}, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv")
+    report = _prepare(spec, {"train": 5, "test": 5}, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv",
                              on_bad_rows="skip")
     assert report["train"] == {"asked": 5, "kept": 2, "rejected": 1}
     rejects = pd.read_csv(tmp_path / "r.csv")

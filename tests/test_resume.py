@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from dataprophet.config import TrainSettings, to_json
+from dataprophet.settings import TrainSettings, to_flags
 from dataprophet.io.contract import write_table
 from dataprophet.model.modeling import save_model_dir
 from dataprophet.data.suite import generate_splits
@@ -36,7 +37,7 @@ def base_and_data(tmp_path_factory, tiny_parts):
 def _command(root: Path, out: str) -> list[str]:
     return [
         sys.executable, "-m", "dataprophet.cli", "finetune", "--base", str(root / "base"),
-        "--train", str(root / "train.parquet"), "--settings", to_json(SETTINGS),
+        "--train", str(root / "train.parquet"), *shlex.split(to_flags(SETTINGS)),
         "--out", str(root / out), "--checkpoints", str(root / f"{out}.ckpt"),
     ]
 

@@ -46,7 +46,7 @@ def slurm(tmp_path_factory):
     subprocess.run(["bash", str(SCRIPTS / "stop_local_slurm.sh"), str(state)], check=False)
 
 
-MODEL_RULES = ("base_model", "finetune", "evaluate_base", "evaluate_finetuned", "features")
+MODEL_RULES = ("base", "finetune", "evaluate", "features")
 
 
 @pytest.mark.integration

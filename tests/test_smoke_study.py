@@ -131,7 +131,7 @@ def test_score_command_ranks_a_folder_dataset_for_a_parquet_target(smoke_run, tm
         "score", "--model", str(smoke_run / "models" / "base"),
         "--target", str(smoke_run / "data" / "test" / "count_shapes.parquet"),
         "--sources", str(source), str(smoke_run / "data" / "train" / "ocr_cover.parquet"),
-        "--samples", "16", "--k", "3", "--out", str(tmp_path / "ranking.csv"),
+        "--samples", "16", "--kmeans-k", "3", "--out", str(tmp_path / "ranking.csv"),
     ])
     assert code == 0
     ranking = pd.read_csv(tmp_path / "ranking.csv")

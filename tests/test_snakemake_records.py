@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -63,7 +64,8 @@ def test_killed_run_reports_only_recorded_jobs_and_rerun_agrees(tmp_path):
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.02)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
     assert finished_outputs(tmp_path, [Path(LONG), Path("tree"), Path("slow.txt")]) == [Path(LONG), Path("tree")]

@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from dataprophet import contract
+from dataprophet.io import contract
 from dataprophet.data.suite import FAMILIES, METRICS, SUITE, SuiteSpec, content_key, generate_splits
 from dataprophet.data.suite.draw import COLOURS, SHAPES
 from dataprophet.data.suite.font import LETTERS

@@ -85,10 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser, function) -> type:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s own flags are built (that imports its stage module)."""
-    parser = argparse.ArgumentParser(prog="dataprophet", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="dataprophet", description=__doc__.splitlines()[0], allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
         if name == command:
             p.set_defaults(settings_cls=add_arguments(p, entry_function(name)))
     return parser

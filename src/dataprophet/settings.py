@@ -332,9 +332,9 @@ def add_settings_arguments(parser: argparse.ArgumentParser, cls) -> None:
         elif get_origin(kind) is Literal:
             kwargs.update(choices=get_args(kind), default=default)
         elif _optional(kind) is not None:
-            kwargs.update(type=_optional(kind), default=default)
+            kwargs.update(type=_optional(kind), default=default, metavar=f.name.upper())
         else:
-            kwargs.update(type=kind, default=default)
+            kwargs.update(type=kind, default=default, metavar=f.name.upper())
         if "help" not in kwargs and not required:
             kwargs["help"] = f"default {default!r}"
         group.add_argument(_flag(f.name), **kwargs)

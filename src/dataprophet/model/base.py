@@ -32,8 +32,8 @@ def suite_texts(frames: list[pd.DataFrame]):
             yield from answers
 
 
-def base(pretrain: list[Path], tokenizer_extra: list[Path], out: Path, checkpoints: Path,
-         settings: BaseSettings, threads: int = 1) -> dict:
+def base(pretrain: list[Path], out: Path, checkpoints: Path, settings: BaseSettings,
+         tokenizer_extra: list[Path] = (), threads: int = 1) -> dict:
     """Train the tokenizer on the pretrain and ``tokenizer_extra`` tables' text, build the tiny
     InternVL and pretrain it on the pretrain tables; the model folder goes to ``out``."""
     set_threads(threads)
