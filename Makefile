@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: setup study smoke test
+.PHONY: setup study smoke test test-fast lint format
 
 setup: $(VENV)/.installed
 
@@ -28,3 +28,16 @@ smoke: setup
 
 test: setup
 	$(RUN) python -m pytest
+
+# Unit tests only (no Snakemake study, no subprocess fine-tune): the quick loop while editing.
+test-fast: setup
+	$(RUN) python -m pytest -m "not integration"
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) snakemake --lint
+
+format: setup
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .

@@ -26,6 +26,21 @@ R = STUDY.results
 DATASETS = list(STUDY.datasets)
 SEEDS = list(STUDY.finetune_seeds)
 PRIMARY_SEED = SEEDS[0]
+DATASET_PATTERN = "|".join(DATASETS)
+
+
+wildcard_constraints:
+    dataset=DATASET_PATTERN,
+    source=DATASET_PATTERN,
+    seed=r"\d+",
+    split="pretrain|train|test",
+    # an evaluated model: the base, or one fine-tune as seed<k>/<source>
+    model=rf"base|seed\d+/({DATASET_PATTERN})",
+    # the tables of the primary seed sit in tables/, those of other seeds in tables/seed<k>/
+    seed_dir=r"(seed\d+/)?",
+    method="uniform|dataprophet|oracle",
+
+
 
 
 include: "workflow/rules/common.smk"

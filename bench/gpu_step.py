@@ -156,7 +156,7 @@ class Shape:
     vocab: int
 
     @classmethod
-    def from_dict(cls, cfg: dict) -> "Shape":
+    def from_dict(cls, cfg: dict) -> Shape:
         v, t = cfg["vision_config"], cfg["text_config"]
         image, patch = _pair(v["image_size"]), _pair(v["patch_size"])
         heads = int(t["num_attention_heads"])
@@ -536,14 +536,18 @@ def estimate(args) -> None:
     )
     n_feat = s["sources"] * args.source_subsample + s["targets"] * s["test_samples"]
     # Decoding is bound by memory traffic and kernel launches, not FLOPs: charge each decode step.
-    decode_steps = math.ceil(n_eval_short / args.eval_batch_size) * args.gen_tokens + math.ceil(
-        n_eval_long / args.eval_batch_size
-    ) * args.long_gen_tokens
+    decode_steps = (
+        math.ceil(n_eval_short / args.eval_batch_size) * args.gen_tokens
+        + math.ceil(n_eval_long / args.eval_batch_size) * args.long_gen_tokens
+    )
     decode_h = decode_steps * args.decode_step_ms / 1000 / 3600
 
     print("CALCULATED ESTIMATE (not a measurement): paper study GPU-hours, InternVL3-2B")
     row("sample shape", f"{tiles} tiles x {shape.tokens_per_tile} + {text} text = {seq} tokens")
-    row("N_vit / N_proj / N_lm (matmul)", f"{shape.n_vit / 1e9:.3f}B / {shape.n_proj / 1e9:.4f}B / {shape.n_lm / 1e9:.3f}B")
+    row(
+        "N_vit / N_proj / N_lm (matmul)",
+        f"{shape.n_vit / 1e9:.3f}B / {shape.n_proj / 1e9:.4f}B / {shape.n_lm / 1e9:.3f}B",
+    )
     row("vision fwd TFLOPs per tile", f"{shape.vit_forward_per_tile() / 1e12:.3f}")
     row("train TFLOPs/sample (+ckpt)", f"{train_model / 1e12:.2f} ({train_hw / 1e12:.2f})")
     row("eval TFLOPs/sample (short/long)", f"{eval_short / 1e12:.2f} / {eval_long / 1e12:.2f}")

@@ -21,8 +21,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(workdir: Path, config: str, *extra: str) -> tuple[float, str]:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
-           "--configfile", str(ROOT / config), "--cores", "all", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(ROOT / config),
+        "--cores",
+        "all",
+        *extra,
+    ]
     started = time.perf_counter()
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started

@@ -13,9 +13,20 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 @pytest.fixture(scope="session")
 def tiny_parts():
     """(tokenizer, processor, model, spec) at the smallest useful size."""
-    from dataprophet.model.modeling import TINY_CHAT_TEMPLATE, TinyModelSpec, build_processor, build_tiny_model, train_tokenizer
+    from dataprophet.model.modeling import (
+        TINY_CHAT_TEMPLATE,
+        TinyModelSpec,
+        build_processor,
+        build_tiny_model,
+        train_tokenizer,
+    )
 
-    texts = [f"what colour is the {c} {s}? {n}" for c in ("red", "blue", "green") for s in ("circle", "square") for n in range(30)]
+    texts = [
+        f"what colour is the {c} {s}? {n}"
+        for c in ("red", "blue", "green")
+        for s in ("circle", "square")
+        for n in range(30)
+    ]
     spec = TinyModelSpec(vision_hidden=32, text_hidden=64, vocab_size=300)
     tokenizer = train_tokenizer(texts, spec.vocab_size)
     processor = build_processor(tokenizer, spec.image_size, 1, spec.image_seq_length, TINY_CHAT_TEMPLATE)

@@ -11,8 +11,8 @@ import binascii
 import json
 import os
 from base64 import urlsafe_b64decode
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 # Record fields that every output of one job gets with identical values in one run
 # (PersistenceBase.finished: job_hash is hash(job), i.e. the id of the in-memory Job).

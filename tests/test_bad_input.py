@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from dataprophet.cli import main
-from dataprophet.io.contract import ContractError, read_table, validate_records, write_table
 from dataprophet.data.userdata import load_user_dataset
+from dataprophet.io.contract import ContractError, read_table, validate_records, write_table
 
 
 def _png(colour=(10, 200, 30)) -> bytes:
@@ -25,8 +25,14 @@ def _png(colour=(10, 200, 30)) -> bytes:
 
 def _record(i: int, **changes) -> dict:
     rec = {
-        "id": f"x-{i}", "dataset": "x", "family": "ocr", "image": _png(), "question": "what colour?",
-        "answers": ["green"], "choices": None, "metric": "exact_match",
+        "id": f"x-{i}",
+        "dataset": "x",
+        "family": "ocr",
+        "image": _png(),
+        "question": "what colour?",
+        "answers": ["green"],
+        "choices": None,
+        "metric": "exact_match",
     }
     rec.update(changes)
     return rec
@@ -78,8 +84,10 @@ def test_folder_dataset_errors_name_the_line(tmp_path):
     folder.mkdir()
     (folder / "a.png").write_bytes(_png())
     (folder / "data.jsonl").write_text(
-        json.dumps({"image": "a.png", "question": "q?", "answer": "a"}) + "\n"
-        + json.dumps({"image": "missing.png", "question": "q?", "answer": "a"}) + "\n"
+        json.dumps({"image": "a.png", "question": "q?", "answer": "a"})
+        + "\n"
+        + json.dumps({"image": "missing.png", "question": "q?", "answer": "a"})
+        + "\n"
     )
     with pytest.raises(ContractError, match="data.jsonl: line 2: image file .*missing.png does not exist"):
         load_user_dataset(folder)
@@ -97,11 +105,23 @@ def test_evaluate_without_its_base_model_fails_naming_the_folder(tmp_path, capsy
     (adapter / "adapter_config.json").write_text("{}")
     table = tmp_path / "t.parquet"
     write_table([_record(0)], table)
-    code = main([
-        "evaluate", "--name", "ft", "--base", str(tmp_path / "no_base"), "--finetuned", str(adapter),
-        "--targets", str(table), "--predictions", str(tmp_path / "out" / "predictions.parquet"),
-        "--scores", str(tmp_path / "out" / "scores.json"),
-    ])
+    code = main(
+        [
+            "evaluate",
+            "--name",
+            "ft",
+            "--base",
+            str(tmp_path / "no_base"),
+            "--finetuned",
+            str(adapter),
+            "--targets",
+            str(table),
+            "--predictions",
+            str(tmp_path / "out" / "predictions.parquet"),
+            "--scores",
+            str(tmp_path / "out" / "scores.json"),
+        ]
+    )
     assert code == 2
     assert "no_base" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -111,8 +131,21 @@ def test_unknown_settings_flag_is_named(tmp_path, capsys):
     table = tmp_path / "t.parquet"
     write_table([_record(0)], table)
     with pytest.raises(SystemExit) as exit_info:
-        main(["finetune", "--base", str(tmp_path), "--train", str(table), "--learning-rat", "1",
-              "--out", str(tmp_path / "o"), "--checkpoints", str(tmp_path / "c")])
+        main(
+            [
+                "finetune",
+                "--base",
+                str(tmp_path),
+                "--train",
+                str(table),
+                "--learning-rat",
+                "1",
+                "--out",
+                str(tmp_path / "o"),
+                "--checkpoints",
+                str(tmp_path / "c"),
+            ]
+        )
     assert exit_info.value.code == 2
     assert "--learning-rat" in capsys.readouterr().err
 
@@ -120,8 +153,19 @@ def test_unknown_settings_flag_is_named(tmp_path, capsys):
 def test_unknown_key_in_nested_settings_is_named(tmp_path, capsys):
     table = tmp_path / "t.parquet"
     write_table([_record(0)], table)
-    code = main(["base", "--pretrain", str(table), "--out", str(tmp_path / "o"), "--checkpoints", str(tmp_path / "c"),
-                 "--training", '{"learning_rat": 1}'])
+    code = main(
+        [
+            "base",
+            "--pretrain",
+            str(table),
+            "--out",
+            str(tmp_path / "o"),
+            "--checkpoints",
+            str(tmp_path / "c"),
+            "--training",
+            '{"learning_rat": 1}',
+        ]
+    )
     assert code == 2
     assert "training: unknown key(s) ['learning_rat']" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
@@ -137,15 +181,22 @@ def test_a_value_outside_the_allowed_ones_is_refused_with_the_choices(tmp_path, 
 def test_unknown_dataset_name_for_generation_lists_valid_names(tmp_path, capsys):
     outputs = [f"--{split}" for split in ("pretrain", "train", "test")]
     paths = [str(tmp_path / f"{split}.parquet") for split in ("pretrain", "train", "test")]
-    code = main(["generate", "--dataset", "ocr_covr", "--sizes", '{"pretrain": 2, "train": 2, "test": 2}',
-                 *[x for pair in zip(outputs, paths) for x in pair]])
+    code = main(
+        [
+            "generate",
+            "--dataset",
+            "ocr_covr",
+            "--sizes",
+            '{"pretrain": 2, "train": 2, "test": 2}',
+            *[x for pair in zip(outputs, paths) for x in pair],
+        ]
+    )
     assert code == 2
     assert "ocr_cover" in capsys.readouterr().err
     assert not any(Path(p).exists() for p in paths)
 
 
 def _matrix(path, values):
-    import pandas as pd
 
     labels = ["a", "b", "c"]
     pd.DataFrame(values, index=labels, columns=labels).to_csv(path)
@@ -154,8 +205,19 @@ def _matrix(path, values):
 
 def test_budget_smaller_than_the_number_of_sources_is_refused(tmp_path, capsys):
     weights = _matrix(tmp_path / "m.csv", [[0.5, 0.2, 0.1], [0.1, 0.4, 0.2], [0.2, 0.2, 0.3]])
-    code = main(["allocate", "--weights", weights, "--method", "dataprophet", "--budget", "2",
-                 "--out", str(tmp_path / "alloc.csv")])
+    code = main(
+        [
+            "allocate",
+            "--weights",
+            weights,
+            "--method",
+            "dataprophet",
+            "--budget",
+            "2",
+            "--out",
+            str(tmp_path / "alloc.csv"),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "budget 2 is smaller than the number of sources 3" in err
@@ -169,12 +231,28 @@ def test_selection_budget_in_config_is_checked_before_any_job(tmp_path):
 
     raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "smoke.yaml").read_text())
     raw["selection"] = {"budget": 3}
-    with pytest.raises(ConfigError, match=r"'selection.budget': a budget of 3 samples is smaller than the number of sources \(4\)"):
+    with pytest.raises(
+        ConfigError, match=r"'selection.budget': a budget of 3 samples is smaller than the number of sources \(4\)"
+    ):
         load_study(raw)
 
 
 def test_allocation_with_a_nan_weight_names_the_source(tmp_path, capsys):
     weights = _matrix(tmp_path / "m.csv", [[0.5, float("nan"), 0.1], [0.1, 0.4, 0.2], [0.2, 0.2, 0.3]])
-    assert main(["allocate", "--weights", weights, "--method", "dataprophet", "--budget", "30",
-                 "--out", str(tmp_path / "alloc.csv")]) == 2
+    assert (
+        main(
+            [
+                "allocate",
+                "--weights",
+                weights,
+                "--method",
+                "dataprophet",
+                "--budget",
+                "30",
+                "--out",
+                str(tmp_path / "alloc.csv"),
+            ]
+        )
+        == 2
+    )
     assert "target 'b': non-finite weight for source(s) 'a'" in capsys.readouterr().err

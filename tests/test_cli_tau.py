@@ -26,7 +26,9 @@ def truth(tmp_path):
 def test_perfect_predictor_in_another_label_order_scores_one(truth, tmp_path, capsys):
     frame, truth_path = truth
     scores = (frame * 3 - 1).loc[["c", "a", "d", "b"], ["d", "c", "b", "a"]]
-    assert main(["tau", "--truth", truth_path, "--scores", _write(scores, tmp_path / "s.csv"), "--bootstrap", "50"]) == 0
+    assert (
+        main(["tau", "--truth", truth_path, "--scores", _write(scores, tmp_path / "s.csv"), "--bootstrap", "50"]) == 0
+    )
     out = capsys.readouterr().out
     assert "tau_tgt: 1.000" in out and "tau_src: 1.000" in out and "tau (overall): 1.000" in out
     assert "per target:" in out and "per source:" in out
@@ -34,7 +36,10 @@ def test_perfect_predictor_in_another_label_order_scores_one(truth, tmp_path, ca
 
 def test_negative_values_are_valid(truth, tmp_path, capsys):
     frame, truth_path = truth
-    assert main(["tau", "--truth", truth_path, "--scores", _write(-frame.abs(), tmp_path / "s.csv"), "--bootstrap", "20"]) == 0
+    assert (
+        main(["tau", "--truth", truth_path, "--scores", _write(-frame.abs(), tmp_path / "s.csv"), "--bootstrap", "20"])
+        == 0
+    )
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])

@@ -17,23 +17,48 @@ from pathlib import Path
 import pytest
 import torch
 
-from dataprophet.settings import TrainSettings, to_flags
+from dataprophet.data.suite import generate_splits
 from dataprophet.io.contract import write_table
 from dataprophet.model.modeling import load_base, load_finetuned, save_model_dir
-from dataprophet.data.suite import generate_splits
+from dataprophet.settings import TrainSettings, to_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 # The paper recipe's shape at tiny size: full fine-tuning, vision tower and projector frozen,
 # one epoch over the data (not a step count).
-SETTINGS = TrainSettings(method="full", learning_rate=1e-3, max_steps=0, epochs=1, batch_size=4, save_steps=4,
-                         freeze_vision=True, freeze_projector=True, logging_steps=2)
+SETTINGS = TrainSettings(
+    method="full",
+    learning_rate=1e-3,
+    max_steps=0,
+    epochs=1,
+    batch_size=4,
+    save_steps=4,
+    freeze_vision=True,
+    freeze_projector=True,
+    logging_steps=2,
+)
 
 
 def _launch(root: Path, processes: int, out: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
-           "-m", "dataprophet.cli", "finetune", "--base", str(root / "base"),
-           "--train", str(root / "train.parquet"), *shlex.split(to_flags(SETTINGS)),
-           "--out", str(root / out), "--checkpoints", str(root / f"{out}.ckpt")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        str(processes),
+        "-m",
+        "dataprophet.cli",
+        "finetune",
+        "--base",
+        str(root / "base"),
+        "--train",
+        str(root / "train.parquet"),
+        *shlex.split(to_flags(SETTINGS)),
+        "--out",
+        str(root / out),
+        "--checkpoints",
+        str(root / f"{out}.ckpt"),
+    ]
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 

@@ -6,9 +6,9 @@ built here; these tests keep its file consistent with pyproject.toml and the rul
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,4 +41,7 @@ def test_every_rule_runs_in_the_conda_env():
 def test_post_deploy_script_installs_the_checkout():
     script = (ROOT / "envs" / "dataprophet.post-deploy.sh").read_text()
     assert "pip install --no-deps -e" in script and "DATAPROPHET_SRC" in script
-    assert 'os.environ.setdefault("DATAPROPHET_SRC", workflow.basedir)' in (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    assert (
+        'os.environ.setdefault("DATAPROPHET_SRC", workflow.basedir)'
+        in (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    )

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from dataprophet.model.encoding import TrainCollator, encode_example
-from dataprophet.prophet.features import extract, subsample
-from dataprophet.prophet.factors import FeatureSet
 from dataprophet.data.suite import generate_splits
+from dataprophet.model.encoding import TrainCollator, encode_example
+from dataprophet.prophet.factors import FeatureSet
+from dataprophet.prophet.features import extract, subsample
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dataprophet.analysis.ranking import MatrixError, per_source_tau, per_target_tau
 from dataprophet.truth.agreement import seed_agreement
 from dataprophet.truth.groundtruth import delta_matrix, score_table, transfer_summary
-from dataprophet.analysis.ranking import MatrixError, per_source_tau, per_target_tau
 
 
 def _scores():
@@ -100,8 +100,20 @@ def test_compute_cost_weights_jobs_by_their_gpus(tmp_path):
     for stage, name, seconds in (("finetune", "a", 10.0), ("evaluate", "b", 10.0), ("features", "c", 2.0)):
         (tmp_path / "bench" / stage).mkdir(parents=True)
         pd.DataFrame({"s": [seconds]}).to_csv(tmp_path / "bench" / stage / f"{name}.tsv", sep="\t", index=False)
-    assert main(["cost", "--benchmarks", str(tmp_path / "bench"), "--gpus", '{"finetune": 4, "features": 1}',
-                 "--out", str(tmp_path / "cost.csv")]) == 0
+    assert (
+        main(
+            [
+                "cost",
+                "--benchmarks",
+                str(tmp_path / "bench"),
+                "--gpus",
+                '{"finetune": 4, "features": 1}',
+                "--out",
+                str(tmp_path / "cost.csv"),
+            ]
+        )
+        == 0
+    )
     cost = pd.read_csv(tmp_path / "cost.csv").set_index("stage")
     assert cost.loc["finetune", "device_seconds"] == 40.0 and cost.loc["finetune", "sum"] == 10.0
     # features / (finetune + evaluate) in device-seconds: 2 / (40 + 10)

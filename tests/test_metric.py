@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dataprophet.analysis.ranking import MatrixError, bootstrap_ci, tau_report
 from dataprophet.prophet.factors import (
     ABLATIONS,
     FACTORS,
@@ -24,7 +25,6 @@ from dataprophet.prophet.factors import (
     sample_vectors,
     save_features,
 )
-from dataprophet.analysis.ranking import MatrixError, bootstrap_ci, tau_report
 
 
 def unit_rows(rng, n, d, shift=None):
@@ -132,7 +132,10 @@ def test_terms_invariant_to_row_order():
     targets = {"t1": clustered_features(rng, per=5), "t2": clustered_features(rng, per=4)}
     base = prophet_terms(sources, targets, k=10, seed=0)
     perm = prophet_terms(
-        {k: shuffled(v, rng) for k, v in sources.items()}, {k: shuffled(v, rng) for k, v in targets.items()}, k=10, seed=0
+        {k: shuffled(v, rng) for k, v in sources.items()},
+        {k: shuffled(v, rng) for k, v in targets.items()},
+        k=10,
+        seed=0,
     )
     pd.testing.assert_frame_equal(base[["source", "target"]], perm[["source", "target"]])
     exact = ["qsim", "asim", "isim", "qasim", "ppl_source", "ppl_target"]
@@ -147,8 +150,17 @@ def test_prophet_terms_layout_and_values():
     targets = {"y": clustered_features(rng, per=3), "x": clustered_features(rng, per=3)}
     terms = prophet_terms(sources, targets)
     assert list(terms.columns) == [
-        "source", "target", "qsim", "asim", "isim", "qasim",
-        "ppl_source", "ppl_target", "silhouette", "entropy", "diversity",
+        "source",
+        "target",
+        "qsim",
+        "asim",
+        "isim",
+        "qasim",
+        "ppl_source",
+        "ppl_target",
+        "silhouette",
+        "entropy",
+        "diversity",
     ]
     assert list(zip(terms.source, terms.target)) == [("b", "y"), ("b", "x"), ("a", "y"), ("a", "x")]
     row = terms.iloc[1]
@@ -165,19 +177,21 @@ def test_prophet_terms_layout_and_values():
 
 
 def hand_terms():
-    return pd.DataFrame({
-        "source": ["s1", "s1", "s2", "s2"],
-        "target": ["t1", "t2", "t1", "t2"],
-        "qsim": [0.5, 0.4, 0.3, 0.2],
-        "asim": [0.9, 0.8, 0.7, 0.6],
-        "isim": [0.25, 0.5, 0.75, 1.0],
-        "qasim": [0.1, 0.2, 0.3, 0.4],
-        "ppl_source": [2.0, 2.0, 4.0, 4.0],
-        "ppl_target": [5.0, 10.0, 5.0, 10.0],
-        "silhouette": [0.5, 0.5, 0.25, 0.25],
-        "entropy": [0.5, 0.5, 0.5, 0.5],
-        "diversity": [1.0, 1.0, 0.75, 0.75],
-    })
+    return pd.DataFrame(
+        {
+            "source": ["s1", "s1", "s2", "s2"],
+            "target": ["t1", "t2", "t1", "t2"],
+            "qsim": [0.5, 0.4, 0.3, 0.2],
+            "asim": [0.9, 0.8, 0.7, 0.6],
+            "isim": [0.25, 0.5, 0.75, 1.0],
+            "qasim": [0.1, 0.2, 0.3, 0.4],
+            "ppl_source": [2.0, 2.0, 4.0, 4.0],
+            "ppl_target": [5.0, 10.0, 5.0, 10.0],
+            "silhouette": [0.5, 0.5, 0.25, 0.25],
+            "entropy": [0.5, 0.5, 0.5, 0.5],
+            "diversity": [1.0, 1.0, 0.75, 0.75],
+        }
+    )
 
 
 def test_metric_matrix_full_hand_case():
@@ -187,7 +201,8 @@ def test_metric_matrix_full_hand_case():
             [0.5 * 0.9 * 0.25 * 2 / 5 * 1.0, 0.4 * 0.8 * 0.5 * 2 / 10 * 1.0],
             [0.3 * 0.7 * 0.75 * 4 / 5 * 0.75, 0.2 * 0.6 * 1.0 * 4 / 10 * 0.75],
         ],
-        index=["s1", "s2"], columns=["t1", "t2"],
+        index=["s1", "s2"],
+        columns=["t1", "t2"],
     )
     assert list(m.index) == ["s1", "s2"] and list(m.columns) == ["t1", "t2"]
     np.testing.assert_allclose(m.to_numpy(), expected.to_numpy(), rtol=1e-12)

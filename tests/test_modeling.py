@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, chat_prompt, encode_example
-from dataprophet.model.modeling import IMG_CONTEXT, load_base, load_finetuned, load_processor, save_model_dir
+from dataprophet.model.modeling import IMG_CONTEXT, load_base, load_processor, save_model_dir
 
 
 def _image(colour=(255, 0, 0)):
@@ -37,8 +37,10 @@ def test_labels_cover_only_the_answer_and_end_of_turn(tiny_parts):
     assert supervised == answer
     # The supervised tokens are the tail of the sequence, and the sequence equals tokenising
     # prompt + answer + end-of-turn in one go (the split does not change tokenisation).
-    assert example["input_ids"][-len(answer):] == answer
-    whole = processor(images=[_image()], text=[chat_prompt(processor, "what colour is the circle?") + "red" + tokenizer.eos_token])
+    assert example["input_ids"][-len(answer) :] == answer
+    whole = processor(
+        images=[_image()], text=[chat_prompt(processor, "what colour is the circle?") + "red" + tokenizer.eos_token]
+    )
     assert list(whole["input_ids"][0]) == example["input_ids"]
 
 
@@ -61,7 +63,9 @@ def test_save_and_load_round_trip_gives_identical_logits(tiny_parts, tmp_path):
     assert (tmp_path / "m" / "model.safetensors").exists()
     reloaded_processor = load_processor(tmp_path / "m")
     reloaded = load_base(tmp_path / "m")
-    batch = reloaded_processor(images=[_image()], text=[chat_prompt(reloaded_processor, "what colour?")], return_tensors="pt")
+    batch = reloaded_processor(
+        images=[_image()], text=[chat_prompt(reloaded_processor, "what colour?")], return_tensors="pt"
+    )
     with torch.no_grad():
         assert torch.equal(model(**batch).logits, reloaded(**batch).logits)
 

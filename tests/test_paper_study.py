@@ -22,12 +22,12 @@ import pytest
 import yaml
 from netguard.guarded import offline_env
 
-from dataprophet.model.fetch_base import CheckpointError, fetch_base
 from dataprophet.config import ConfigError, load_study, load_study_file
-from dataprophet.io.contract import ContractError, read_table
-from dataprophet.model.modeling import save_model_dir
 from dataprophet.data.prepare import sample_dataset
 from dataprophet.data.registry import load_registry, override
+from dataprophet.io.contract import ContractError, read_table
+from dataprophet.model.fetch_base import CheckpointError, fetch_base
+from dataprophet.model.modeling import save_model_dir
 from dataprophet.settings import ModelSettings, PrepareSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +35,16 @@ _spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" /
 fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
 
-PAPER_JOBS = {"prepare": 14, "fetch_base": 1, "finetune": 14, "evaluate": 15, "features": 28, "predict": 1,
-              "groundtruth": 1, "rank": 1}
+PAPER_JOBS = {
+    "prepare": 14,
+    "fetch_base": 1,
+    "finetune": 14,
+    "evaluate": 15,
+    "features": 28,
+    "predict": 1,
+    "groundtruth": 1,
+    "rank": 1,
+}
 
 
 def _env(workdir: Path) -> dict:
@@ -79,9 +87,22 @@ def test_paper_config_errors_name_the_key():
 
 @pytest.mark.integration
 def test_paper_dag_dry_run_lists_every_job(tmp_path):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path), "-n", "-p",
-           "--configfile", str(ROOT / "config" / "paper.yaml"), "--workflow-profile", str(ROOT / "profiles" / "slurm"),
-           "--slurm-no-account"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(tmp_path),
+        "-n",
+        "-p",
+        "--configfile",
+        str(ROOT / "config" / "paper.yaml"),
+        "--workflow-profile",
+        str(ROOT / "profiles" / "slurm"),
+        "--slurm-no-account",
+    ]
     result = subprocess.run(cmd, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
     out = result.stdout + result.stderr
@@ -89,15 +110,15 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     for rule, count in PAPER_JOBS.items():
         assert int(counts.get(rule, 0)) == count, f"{rule}: {counts.get(rule)} jobs, expected {count}"
     # Fine-tunes: 4 GPUs on the GPU partition, one accelerate process per GPU, the paper recipe.
-    finetune = out[out.index("rule finetune:"):]
-    finetune = finetune[:finetune.index("\n\n")]
+    finetune = out[out.index("rule finetune:") :]
+    finetune = finetune[: finetune.index("\n\n")]
     assert "gpu=4" in finetune and "slurm_partition=gpu" in finetune
     assert "accelerate launch --config_file $DATAPROPHET_SRC/config/accelerate/ddp.yaml" in finetune
     assert "--num_processes 4" in finetune and "--main_process_port 0" in finetune
     assert "--learning-rate 1e-05" in finetune and "--method full" in finetune
     # CPU-only rules stay off the GPU partition.
-    ranking = out[out.index("rule rank:"):]
-    assert "slurm_partition=cpu" in ranking[:ranking.index("\n\n")]
+    ranking = out[out.index("rule rank:") :]
+    assert "slurm_partition=cpu" in ranking[: ranking.index("\n\n")]
     assert not (tmp_path / "network_attempts.log").exists()
 
 
@@ -105,8 +126,10 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
 
 
 def _chartqa_with_rows(tmp_path: Path, images: list[bytes]):
-    rows = [{"image": {"bytes": b, "path": None}, "query": f"What is bar {i}?", "label": [str(i)]}
-            for i, b in enumerate(images)]
+    rows = [
+        {"image": {"bytes": b, "path": None}, "query": f"What is bar {i}?", "label": [str(i)]}
+        for i, b in enumerate(images)
+    ]
     path = tmp_path / "chartqa_train.parquet"
     pq.write_table(pa.Table.from_pylist(rows), path)
     spec = load_registry(ROOT / "config" / "datasets")["chartqa"]
@@ -136,15 +159,18 @@ def test_prepare_writes_tables_ids_and_reuses_the_draw(tmp_path):
 
 def test_prepare_stops_at_a_corrupt_image_naming_dataset_config_and_row(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
-    with pytest.raises(ContractError, match=r"chartqa train split \(.*chartqa.yaml.*\): row 1 .*corrupt or unreadable image"):
+    with pytest.raises(
+        ContractError, match=r"chartqa train split \(.*chartqa.yaml.*\): row 1 .*corrupt or unreadable image"
+    ):
         _prepare(spec, {"train": 10, "test": 10}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
     assert not (tmp_path / "data").exists()  # nothing written before the whole draw was checked
 
 
 def test_prepare_skip_mode_writes_rejects_and_counts_them(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
-    report = _prepare(spec, {"train": 10, "test": 10}, tmp_path / "ids", tmp_path / "data",
-                             tmp_path / "rej.csv", on_bad_rows="skip")
+    report = _prepare(
+        spec, {"train": 10, "test": 10}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv", on_bad_rows="skip"
+    )
     assert report["train"] == {"asked": 10, "kept": 2, "rejected": 1}
     rejects = pd.read_csv(tmp_path / "rej.csv")
     assert list(rejects["role"]) == ["train", "test"] and rejects["reason"].str.contains("corrupt").all()
@@ -156,11 +182,30 @@ def test_prepare_cli_names_the_wrong_column(tmp_path):
     overrides = tmp_path / "over.yaml"
     local = {"kind": "local", "path": spec.train[0].path}
     overrides.write_text(yaml.safe_dump({"chartqa": {"train": local, "test": local, "fields": {"question": "qery"}}}))
-    cmd = [sys.executable, "-m", "dataprophet.cli", "prepare", "--dataset", "chartqa", "--registry",
-           str(ROOT / "config" / "datasets"), "--overrides", str(overrides), "--sizes", '{"train": 5, "test": 5}',
-           "--train", str(tmp_path / "train.parquet"), "--test", str(tmp_path / "test.parquet"),
-           "--train-ids", str(tmp_path / "train.json"), "--test-ids", str(tmp_path / "test.json"),
-           "--rejects", str(tmp_path / "r.csv")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dataprophet.cli",
+        "prepare",
+        "--dataset",
+        "chartqa",
+        "--registry",
+        str(ROOT / "config" / "datasets"),
+        "--overrides",
+        str(overrides),
+        "--sizes",
+        '{"train": 5, "test": 5}',
+        "--train",
+        str(tmp_path / "train.parquet"),
+        "--test",
+        str(tmp_path / "test.parquet"),
+        "--train-ids",
+        str(tmp_path / "train.json"),
+        "--test-ids",
+        str(tmp_path / "test.json"),
+        "--rejects",
+        str(tmp_path / "r.csv"),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "chartqa" in result.stderr and "'qery'" in result.stderr and "fields.question" in result.stderr
@@ -176,7 +221,9 @@ def test_fetch_base_from_a_local_copy_checks_and_records_it(tmp_path, tiny_parts
     fetch_base(tmp_path / "base", ModelSettings(local_dir=str(tmp_path / "ckpt")))
     assert (tmp_path / "base" / "model.safetensors").exists()
     assert not (tmp_path / "base" / "pytorch_model.bin").exists()
-    assert json.loads((tmp_path / "base" / "base_source.json").read_text())["local_dir"] == str((tmp_path / "ckpt").resolve())
+    assert json.loads((tmp_path / "base" / "base_source.json").read_text())["local_dir"] == str(
+        (tmp_path / "ckpt").resolve()
+    )
 
 
 def test_fetch_base_refuses_remote_code_and_pickles(tmp_path, tiny_parts):
@@ -200,8 +247,13 @@ FIXTURE_DATASETS = ["ocr_vqa", "chartqa", "finance_qa", "chart2text"]
 
 @pytest.fixture(scope="module")
 def paper_fixture_run(tmp_path_factory):
-    from dataprophet.model.modeling import (TINY_CHAT_TEMPLATE, TinyModelSpec, build_processor, build_tiny_model,
-                                      train_tokenizer)
+    from dataprophet.model.modeling import (
+        TINY_CHAT_TEMPLATE,
+        TinyModelSpec,
+        build_processor,
+        build_tiny_model,
+        train_tokenizer,
+    )
 
     root = tmp_path_factory.mktemp("paperfix")
     overrides, expected = {}, {}
@@ -215,13 +267,26 @@ def paper_fixture_run(tmp_path_factory):
     processor = build_processor(tokenizer, spec.image_size, 1, spec.image_seq_length, TINY_CHAT_TEMPLATE)
     save_model_dir(build_tiny_model(spec, tokenizer, seed=0), processor, root / "released")
     config = {
-        "name": "paperfix", "scale": "paper", "seed": 0, "datasets": FIXTURE_DATASETS,
+        "name": "paperfix",
+        "scale": "paper",
+        "seed": 0,
+        "datasets": FIXTURE_DATASETS,
         "sizes": {"train": 20000, "test": 1000},
-        "registry": str(ROOT / "config" / "datasets"), "registry_overrides": str(root / "overrides.yaml"),
+        "registry": str(ROOT / "config" / "datasets"),
+        "registry_overrides": str(root / "overrides.yaml"),
         "model": {"local_dir": str(root / "released")},
-        "finetune": {"method": "full", "learning_rate": 1e-3, "max_steps": 0, "epochs": 1, "batch_size": 2,
-                     "freeze_vision": True, "freeze_projector": True, "save_steps": 50,
-                     "gradient_checkpointing": True, "bf16": True},  # bf16 applies on GPU only
+        "finetune": {
+            "method": "full",
+            "learning_rate": 1e-3,
+            "max_steps": 0,
+            "epochs": 1,
+            "batch_size": 2,
+            "freeze_vision": True,
+            "freeze_projector": True,
+            "save_steps": 50,
+            "gradient_checkpointing": True,
+            "bf16": True,
+        },  # bf16 applies on GPU only
         "finetune_seeds": [0],
         "evaluate": {"batch_size": 4, "max_new_tokens": 4, "max_new_tokens_by_metric": {"rouge_l": 6}, "max_tiles": 2},
         "compute": {"gpus": {"finetune": 0, "evaluate": 0, "features": 0}},
@@ -229,8 +294,21 @@ def paper_fixture_run(tmp_path_factory):
         "prophet": {"kmeans_k": 2, "batch_size": 4, "bootstrap": 20, "jobs_per_dataset": True},
     }
     (root / "paperfix.yaml").write_text(yaml.safe_dump(config))
-    cmd = [sys.executable, "-m", "snakemake", "results/paperfix/tables/delta.csv", "results/paperfix/tables/metric.csv",
-           "-s", str(ROOT / "Snakefile"), "-d", str(root), "--cores", "2", "--configfile", str(root / "paperfix.yaml")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "results/paperfix/tables/delta.csv",
+        "results/paperfix/tables/metric.csv",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(root),
+        "--cores",
+        "2",
+        "--configfile",
+        str(root / "paperfix.yaml"),
+    ]
     result = subprocess.run(cmd, cwd=root, env=_env(root), capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     return root, expected
@@ -274,8 +352,9 @@ def test_prepare_handles_an_unreadable_image_file_by_mode(tmp_path):
     spec = override(load_registry(ROOT / "config" / "datasets")["chartqa"], train=local, test=local)
     with pytest.raises(ContractError, match=r"chartqa train split .*: row 1 \(id='chartqa-train-1-0'\): .*img1.png"):
         _prepare(spec, {"train": 5, "test": 5}, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv")
-    report = _prepare(spec, {"train": 5, "test": 5}, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv",
-                             on_bad_rows="skip")
+    report = _prepare(
+        spec, {"train": 5, "test": 5}, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv", on_bad_rows="skip"
+    )
     assert report["train"] == {"asked": 5, "kept": 2, "rejected": 1}
     rejects = pd.read_csv(tmp_path / "r.csv")
     assert list(rejects["id"]) == ["chartqa-train-1-0", "chartqa-test-1-0"]

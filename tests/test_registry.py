@@ -14,15 +14,30 @@ import pytest
 import yaml
 from PIL import Image
 
-from dataprophet.data.adapters import ADAPTERS, AdapterError, RowContext, context_for, iter_records
-from dataprophet.data.adapters import clevr, multi, single, sources
+from dataprophet.data.adapters import (
+    ADAPTERS,
+    AdapterError,
+    RowContext,
+    clevr,
+    context_for,
+    iter_records,
+    multi,
+    single,
+    sources,
+)
 from dataprophet.data.adapters.common import image_bytes
-from dataprophet.io.contract import ContractError, validate_records
 from dataprophet.data.registry import PAPER_ORDER, RegistryError, load_registry, load_spec, override
-from dataprophet.data.sampling import (SamplingError, read_ids, reservoir_sample, sample_indices, sample_records,
-                                  take_indices)
-from dataprophet.truth.scoring import SCORERS, score
+from dataprophet.data.sampling import (
+    SamplingError,
+    read_ids,
+    reservoir_sample,
+    sample_indices,
+    sample_records,
+    take_indices,
+)
 from dataprophet.data.suite import FAMILIES
+from dataprophet.io.contract import ContractError, validate_records
+from dataprophet.truth.scoring import SCORERS, score
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "config" / "datasets"
@@ -57,10 +72,20 @@ def test_registry_has_the_14_paper_datasets(registry):
 def test_metric_choices(registry):
     chosen = {n: s.metric for n, s in registry.items()}
     assert chosen == {
-        "ocr_vqa": "exact_match", "screenqa": "rouge_l", "chartqa": "relaxed_accuracy", "chart2text": "rouge_l",
-        "docvqa": "anls", "finance_qa": "anls", "a_okvqa": "multiple_choice", "vc_gvqa": "token_f1",
-        "open_spatial": "token_f1", "clevr_relation": "exact_match", "clevr_counting": "exact_match",
-        "tallyqa": "exact_match", "geomverse": "relaxed_numeric", "mapqa": "exact_match",
+        "ocr_vqa": "exact_match",
+        "screenqa": "rouge_l",
+        "chartqa": "relaxed_accuracy",
+        "chart2text": "rouge_l",
+        "docvqa": "anls",
+        "finance_qa": "anls",
+        "a_okvqa": "multiple_choice",
+        "vc_gvqa": "token_f1",
+        "open_spatial": "token_f1",
+        "clevr_relation": "exact_match",
+        "clevr_counting": "exact_match",
+        "tallyqa": "exact_match",
+        "geomverse": "relaxed_numeric",
+        "mapqa": "exact_match",
     }
 
 
@@ -101,8 +126,9 @@ def test_fixtures_are_small(registry, tmp_path):
 def test_ocr_vqa_flattens_every_pair(registry, tmp_path):
     spec, _ = fixture_spec(registry, "ocr_vqa", tmp_path)
     records = list(iter_records(spec, "train"))
-    assert [r["id"] for r in records] == [f"ocr_vqa-train-0001-{i}" for i in range(3)] + \
-        [f"ocr_vqa-train-0002-{i}" for i in range(2)]
+    assert [r["id"] for r in records] == [f"ocr_vqa-train-0001-{i}" for i in range(3)] + [
+        f"ocr_vqa-train-0002-{i}" for i in range(2)
+    ]
     assert records[1]["question"] == "What is the title of this book?" and records[1]["answers"] == ["Tiny Tales"]
     # the JPEG bytes arrive untouched (no decode / re-encode)
     assert records[0]["image"] == fixtures.image(1, "JPEG")
@@ -146,7 +172,10 @@ def test_finance_qa_parses_json_string(registry, tmp_path):
 def test_cauldron_prompt_stripping_and_answer_cleaning():
     pattern = multi.DEFAULT_PROMPT_REGEX
     assert multi.strip_prompt("How many dogs?\nGive a very brief answer.", pattern) == "How many dogs?"
-    assert multi.strip_prompt("How many dogs?\nAnswer the question using a single word or phrase.", pattern) == "How many dogs?"
+    assert (
+        multi.strip_prompt("How many dogs?\nAnswer the question using a single word or phrase.", pattern)
+        == "How many dogs?"
+    )
     # kept: a question on the last line, an unrelated instruction, a single line, no pattern
     assert multi.strip_prompt("Look at the map.\nIs it short?", pattern).endswith("Is it short?")
     assert multi.strip_prompt("Side AB is 6.\nCompute the area. Round to two decimals.", pattern).endswith("decimals.")
@@ -161,8 +190,10 @@ def test_cauldron_prompt_stripping_and_answer_cleaning():
 
 def test_tallyqa_geomverse_mapqa(registry, tmp_path):
     tally = list(iter_records(fixture_spec(registry, "tallyqa", tmp_path)[0], "train"))
-    assert [(r["question"], r["answers"]) for r in tally][:2] == [("How many dogs are there?", ["2"]),
-                                                                   ("How many cats are on the sofa?", ["0"])]
+    assert [(r["question"], r["answers"]) for r in tally][:2] == [
+        ("How many dogs are there?", ["2"]),
+        ("How many cats are on the sofa?", ["0"]),
+    ]
     tally_test = list(iter_records(fixture_spec(registry, "tallyqa", tmp_path / "t")[0], "test"))
     assert [r["answers"] for r in tally_test] == [["3"], ["1"]]  # ints become strings
     geom = list(iter_records(fixture_spec(registry, "geomverse", tmp_path)[0], "train"))
@@ -183,9 +214,11 @@ def test_unordered_answers_cap():
 def test_open_spatial_turn_pairs_and_regions(registry, tmp_path):
     spec, _ = fixture_spec(registry, "open_spatial", tmp_path)
     records = list(iter_records(spec, "train"))
-    assert [r["question"] for r in records] == ["Is Region [0] taller than Region [1]?",
-                                                "How far apart are Region [0] and Region [1]?",
-                                                "How wide is Region [0]?"]
+    assert [r["question"] for r in records] == [
+        "Is Region [0] taller than Region [1]?",
+        "How far apart are Region [0] and Region [1]?",
+        "How wide is Region [0]?",
+    ]
     assert multi._clean_turn("Is Region [0] <mask> <depth> tall?") == "Is Region [0] tall?"
     # boxes drawn: the image changed but is still a readable 32x32 image
     raw = (tmp_path / "open_spatial" / "images" / "a1b2.jpg").read_bytes()
@@ -199,19 +232,31 @@ def _node(fn, *values):
     return {"function": fn, "inputs": [], "value_inputs": list(values)}
 
 
-@pytest.mark.parametrize("program, expected", [
-    ([_node("scene"), _node("filter_color", "red"), _node("count")], {"counting"}),
-    ([_node("scene"), _node("unique"), _node("relate", "left"), _node("count")], {"counting"}),
-    ([_node("scene"), _node("unique"), _node("relate", "front"), _node("exist")], {"relation"}),
-    ([_node("scene"), _node("count"), _node("scene"), _node("relate", "behind"), _node("count"),
-      _node("greater_than")], {"relation"}),
-    ([_node("scene"), _node("count"), _node("scene"), _node("count"), _node("equal_integer")], set()),
-    ([_node("scene"), _node("unique"), _node("same_color"), _node("count")], {"counting"}),
-    ([_node("scene"), _node("unique"), _node("query_shape")], set()),
-    (["scene", "filter_size[large]", "unique", "relate[right]", "count"], {"counting"}),  # old string format
-    (["scene", "unique", "relate[right]", "query_color"], {"relation"}),
-    (json.dumps([_node("scene"), _node("relate", "left"), _node("exist")]), {"relation"}),
-])
+@pytest.mark.parametrize(
+    "program, expected",
+    [
+        ([_node("scene"), _node("filter_color", "red"), _node("count")], {"counting"}),
+        ([_node("scene"), _node("unique"), _node("relate", "left"), _node("count")], {"counting"}),
+        ([_node("scene"), _node("unique"), _node("relate", "front"), _node("exist")], {"relation"}),
+        (
+            [
+                _node("scene"),
+                _node("count"),
+                _node("scene"),
+                _node("relate", "behind"),
+                _node("count"),
+                _node("greater_than"),
+            ],
+            {"relation"},
+        ),
+        ([_node("scene"), _node("count"), _node("scene"), _node("count"), _node("equal_integer")], set()),
+        ([_node("scene"), _node("unique"), _node("same_color"), _node("count")], {"counting"}),
+        ([_node("scene"), _node("unique"), _node("query_shape")], set()),
+        (["scene", "filter_size[large]", "unique", "relate[right]", "count"], {"counting"}),  # old string format
+        (["scene", "unique", "relate[right]", "query_color"], {"relation"}),
+        (json.dumps([_node("scene"), _node("relate", "left"), _node("exist")]), {"relation"}),
+    ],
+)
 def test_clevr_subsets(program, expected):
     assert clevr.subset(program) == expected
 
@@ -224,17 +269,21 @@ def test_clevr_overlap_when_not_disjoint():
 
 def test_clevr_subsets_are_disjoint_on_fixture(registry, tmp_path):
     counting = [r["question"] for r in iter_records(fixture_spec(registry, "clevr_counting", tmp_path)[0], "train")]
-    relation = [r["question"] for r in iter_records(fixture_spec(registry, "clevr_relation", tmp_path / "r")[0], "train")]
+    relation = [
+        r["question"] for r in iter_records(fixture_spec(registry, "clevr_relation", tmp_path / "r")[0], "train")
+    ]
     assert counting == ["How many things are left of the cube?", "How many red things are there?"]
     assert relation == ["Is there a sphere left of the cube?", "Are there more cubes than things left of the cube?"]
-    shared = override(registry["clevr_relation"], **fixtures.build("clevr_relation", tmp_path / "s")[0],
-                      options={"disjoint": False})
+    shared = override(
+        registry["clevr_relation"], **fixtures.build("clevr_relation", tmp_path / "s")[0], options={"disjoint": False}
+    )
     assert len(list(iter_records(shared, "train"))) == 3
 
 
 def test_image_inputs(tmp_path):
-    ctx = RowContext("d", "ocr", "exact_match", "train", "config/datasets/d.yaml", {"image": "image"},
-                     image_root=str(tmp_path))
+    ctx = RowContext(
+        "d", "ocr", "exact_match", "train", "config/datasets/d.yaml", {"image": "image"}, image_root=str(tmp_path)
+    )
     png = fixtures.image(1)
     (tmp_path / "a.png").write_bytes(png)
     assert image_bytes(png, None, "", ctx) == png
@@ -265,8 +314,11 @@ def test_wrong_column_names_the_dataset_field_and_config(registry, tmp_path):
 def test_wrong_nested_key_and_source_level_field(registry, tmp_path):
     spec, _ = fixture_spec(registry, "tallyqa", tmp_path)
     bad = override(spec, test={"fields": {"answers": "count"}})
-    with pytest.raises(AdapterError, match=r"tallyqa: key 'count' \(test.fields.answers in .*tallyqa.yaml.*\) "
-                                           r"not found in a 'qa' item; keys are \['answer', 'is_simple', 'question'\]"):
+    with pytest.raises(
+        AdapterError,
+        match=r"tallyqa: key 'count' \(test.fields.answers in .*tallyqa.yaml.*\) "
+        r"not found in a 'qa' item; keys are \['answer', 'is_simple', 'question'\]",
+    ):
         list(iter_records(bad, "test"))
 
 
@@ -280,19 +332,25 @@ def _write(folder: Path, name: str, **changes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("changes, pattern", [
-    ({"adapter": "chart_qa"}, r"key 'adapter': unknown adapter 'chart_qa'"),
-    ({"metric": "accuracy"}, r"key 'metric': unknown metric 'accuracy'"),
-    ({"family": "charts"}, r"key 'family': unknown family 'charts'"),
-    ({"colour": "red"}, r"key 'colour': unknown key"),
-    ({"test": None}, r"key 'test': missing source"),
-    ({"train": {"kind": "hf", "split": "train"}}, r"key 'train.id': missing"),
-    ({"train": {"kind": "ftp", "path": "x"}}, r"key 'train.kind': unknown source kind 'ftp'"),
-    ({"train": {"kind": "local", "path": "x.json", "pth": "y"}}, r"key 'train.pth': unknown key"),
-    ({"fields": {"querry": "q"}}, r"key 'fields.querry': adapter 'chartqa' has no field 'querry'"),
-    ({"options": {"answer_key": "x"}}, r"key 'options.answer_key': adapter 'chartqa' has no option"),
-    ({"test": {"kind": "hf", "id": "x", "split": "test", "adapter": "nope"}}, r"key 'test.adapter': unknown adapter"),
-])
+@pytest.mark.parametrize(
+    "changes, pattern",
+    [
+        ({"adapter": "chart_qa"}, r"key 'adapter': unknown adapter 'chart_qa'"),
+        ({"metric": "accuracy"}, r"key 'metric': unknown metric 'accuracy'"),
+        ({"family": "charts"}, r"key 'family': unknown family 'charts'"),
+        ({"colour": "red"}, r"key 'colour': unknown key"),
+        ({"test": None}, r"key 'test': missing source"),
+        ({"train": {"kind": "hf", "split": "train"}}, r"key 'train.id': missing"),
+        ({"train": {"kind": "ftp", "path": "x"}}, r"key 'train.kind': unknown source kind 'ftp'"),
+        ({"train": {"kind": "local", "path": "x.json", "pth": "y"}}, r"key 'train.pth': unknown key"),
+        ({"fields": {"querry": "q"}}, r"key 'fields.querry': adapter 'chartqa' has no field 'querry'"),
+        ({"options": {"answer_key": "x"}}, r"key 'options.answer_key': adapter 'chartqa' has no option"),
+        (
+            {"test": {"kind": "hf", "id": "x", "split": "test", "adapter": "nope"}},
+            r"key 'test.adapter': unknown adapter",
+        ),
+    ],
+)
 def test_bad_registry_file_names_file_and_key(tmp_path, changes, pattern):
     path = _write(tmp_path, "broken", **changes)
     with pytest.raises(RegistryError, match=rf"^{re.escape(str(path))}: {pattern}"):
@@ -310,9 +368,14 @@ def test_name_must_match_file(tmp_path):
 
 def test_override_file_and_code_override(registry, tmp_path):
     path = tmp_path / "mine.yaml"
-    path.write_text(yaml.safe_dump({"chartqa": {"metric": "exact_match",
-                                                "test": {"kind": "local", "path": "/data/chartqa_test.parquet"}},
-                                    "clevr_counting": {"train": {"image_root": "/data/clevr/train"}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "chartqa": {"metric": "exact_match", "test": {"kind": "local", "path": "/data/chartqa_test.parquet"}},
+                "clevr_counting": {"train": {"image_root": "/data/clevr/train"}},
+            }
+        )
+    )
     merged = load_registry(REGISTRY, overrides=path)
     chart = merged["chartqa"]
     assert chart.metric == "exact_match" and chart.test[0].kind == "local" and chart.test[0].id is None
@@ -464,8 +527,11 @@ def test_wrong_hub_id_names_dataset_key_and_file(registry):
     from dataprophet.data.adapters import SourceError
 
     spec = override(registry["chartqa"], train={"id": "no-such-org/no-such-dataset"})
-    with pytest.raises(SourceError, match=r"chartqa: cannot read source train.id 'no-such-org/no-such-dataset' "
-                                          r"\(split 'train'\) in .*chartqa.yaml"):
+    with pytest.raises(
+        SourceError,
+        match=r"chartqa: cannot read source train.id 'no-such-org/no-such-dataset' "
+        r"\(split 'train'\) in .*chartqa.yaml",
+    ):
         next(iter_records(spec, "train"))
 
 

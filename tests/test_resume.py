@@ -16,10 +16,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from dataprophet.settings import TrainSettings, to_flags
+from dataprophet.data.suite import generate_splits
 from dataprophet.io.contract import write_table
 from dataprophet.model.modeling import save_model_dir
-from dataprophet.data.suite import generate_splits
+from dataprophet.settings import TrainSettings, to_flags
 
 SETTINGS = TrainSettings(method="lora", learning_rate=2e-3, max_steps=60, batch_size=8, save_steps=10, logging_steps=10)
 
@@ -36,9 +36,19 @@ def base_and_data(tmp_path_factory, tiny_parts):
 
 def _command(root: Path, out: str) -> list[str]:
     return [
-        sys.executable, "-m", "dataprophet.cli", "finetune", "--base", str(root / "base"),
-        "--train", str(root / "train.parquet"), *shlex.split(to_flags(SETTINGS)),
-        "--out", str(root / out), "--checkpoints", str(root / f"{out}.ckpt"),
+        sys.executable,
+        "-m",
+        "dataprophet.cli",
+        "finetune",
+        "--base",
+        str(root / "base"),
+        "--train",
+        str(root / "train.parquet"),
+        *shlex.split(to_flags(SETTINGS)),
+        "--out",
+        str(root / out),
+        "--checkpoints",
+        str(root / f"{out}.ckpt"),
     ]
 
 
@@ -77,8 +87,9 @@ def test_killed_finetune_resumes_to_the_uninterrupted_result(base_and_data):
 
     # Resume with torch.load wrapped: every checkpoint file (optimizer, scheduler, RNG state)
     # must be read with weights_only=True, so a tampered checkpoint cannot run code.
-    resumed_run = subprocess.run([sys.executable, "-c", LOAD_RECORDER, *_command(root, "killed")[3:]],
-                                 check=True, capture_output=True, text=True)
+    resumed_run = subprocess.run(
+        [sys.executable, "-c", LOAD_RECORDER, *_command(root, "killed")[3:]], check=True, capture_output=True, text=True
+    )
     loads = json.loads(resumed_run.stdout.strip().splitlines()[-1])
     assert loads and all(call["weights_only"] is True for call in loads), loads
     assert any(call["file"].endswith("optimizer.pt") for call in loads)
@@ -106,11 +117,14 @@ def test_partial_checkpoint_is_discarded(tmp_path):
     assert not partial.exists()
 
 
-@pytest.mark.parametrize("layout", [
-    ("optimizer_0/", "pytorch_model_fsdp_0/"),   # FSDP sharded state
-    ("optimizer.bin", "model.safetensors"),      # FSDP full state
-    ("global_step40/", "model.safetensors"),     # DeepSpeed ZeRO
-])
+@pytest.mark.parametrize(
+    "layout",
+    [
+        ("optimizer_0/", "pytorch_model_fsdp_0/"),  # FSDP sharded state
+        ("optimizer.bin", "model.safetensors"),  # FSDP full state
+        ("global_step40/", "model.safetensors"),  # DeepSpeed ZeRO
+    ],
+)
 def test_fsdp_and_deepspeed_checkpoints_count_as_complete(tmp_path, layout):
     """A preempted FSDP or ZeRO fine-tune resumes too: their optimizer state is not optimizer.pt."""
     from dataprophet.model.train import latest_complete_checkpoint

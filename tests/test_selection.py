@@ -22,8 +22,20 @@ from dataprophet.selection.allocation import (
 )
 
 DATASETS = [
-    "OCR-VQA", "ScreenQA", "ChartQA", "Chart2Text", "DocVQA", "FinanceQA", "A-OKVQA",
-    "VC-GVQA", "Open-Spatial", "CLEVR-Relation", "CLEVR-Counting", "TallyQA", "GeomVerse", "MapQA",
+    "OCR-VQA",
+    "ScreenQA",
+    "ChartQA",
+    "Chart2Text",
+    "DocVQA",
+    "FinanceQA",
+    "A-OKVQA",
+    "VC-GVQA",
+    "Open-Spatial",
+    "CLEVR-Relation",
+    "CLEVR-Counting",
+    "TallyQA",
+    "GeomVerse",
+    "MapQA",
 ]
 
 

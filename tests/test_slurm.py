@@ -40,7 +40,9 @@ def slurm(tmp_path_factory):
     if reason:
         pytest.skip(reason)
     state = tmp_path_factory.mktemp("slurm")
-    started = subprocess.run(["bash", str(SCRIPTS / "start_local_slurm.sh"), str(state)], capture_output=True, text=True)
+    started = subprocess.run(
+        ["bash", str(SCRIPTS / "start_local_slurm.sh"), str(state)], capture_output=True, text=True
+    )
     assert started.returncode == 0, started.stderr[-3000:]
     yield {"SLURM_CONF": str(state / "slurm.conf")}
     subprocess.run(["bash", str(SCRIPTS / "stop_local_slurm.sh"), str(state)], check=False)
@@ -53,16 +55,31 @@ MODEL_RULES = ("base", "finetune", "evaluate", "features")
 def test_smoke_study_runs_through_slurm(slurm, tmp_path):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", **slurm)
     cmd = [
-        sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
-        "--configfile", str(ROOT / "config" / "smoke.yaml"),
-        "--workflow-profile", str(ROOT / "profiles" / "slurm"),
-        "--slurm-status-command", "squeue", "--slurm-no-account",
-        "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
-        "--jobs", "2", "--slurm-keep-successful-logs",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(tmp_path),
+        "--configfile",
+        str(ROOT / "config" / "smoke.yaml"),
+        "--workflow-profile",
+        str(ROOT / "profiles" / "slurm"),
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-no-account",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--seconds-between-status-checks",
+        "2",
+        "--jobs",
+        "2",
+        "--slurm-keep-successful-logs",
         # The profile's paper-sized memory and CPU requests do not fit this 2-core node; keep
         # its partition routing (model rules on the "gpu" partition) and shrink the rest.
-        "--set-resources", *[f"{rule}:{key}" for rule in MODEL_RULES
-                             for key in ("slurm_partition=gpu", "mem_mb=2000", "cpus_per_task=1")],
+        "--set-resources",
+        *[f"{rule}:{key}" for rule in MODEL_RULES for key in ("slurm_partition=gpu", "mem_mb=2000", "cpus_per_task=1")],
     ]
     result = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]

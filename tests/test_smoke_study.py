@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from netguard.guarded import NETGUARD, offline_env
+from snakemake_records import finished_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
@@ -22,8 +23,20 @@ SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
 def _snakemake(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
     """Run the smoke study with every Python process barred from the network."""
     env = offline_env(workdir / "network_attempts.log")
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
-           "--configfile", str(ROOT / "config" / "smoke.yaml"), "--cores", "2", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(ROOT / "config" / "smoke.yaml"),
+        "--cores",
+        "2",
+        *extra,
+    ]
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -127,12 +140,24 @@ def test_score_command_ranks_a_folder_dataset_for_a_parquet_target(smoke_run, tm
         (source / f"{i}.png").write_bytes(rec.image)
         lines.append(json.dumps({"image": f"{i}.png", "question": rec.question, "answer": rec.answers[0]}))
     (source / "data.jsonl").write_text("\n".join(lines) + "\n")
-    code = main([
-        "score", "--model", str(smoke_run / "models" / "base"),
-        "--target", str(smoke_run / "data" / "test" / "count_shapes.parquet"),
-        "--sources", str(source), str(smoke_run / "data" / "train" / "ocr_cover.parquet"),
-        "--samples", "16", "--kmeans-k", "3", "--out", str(tmp_path / "ranking.csv"),
-    ])
+    code = main(
+        [
+            "score",
+            "--model",
+            str(smoke_run / "models" / "base"),
+            "--target",
+            str(smoke_run / "data" / "test" / "count_shapes.parquet"),
+            "--sources",
+            str(source),
+            str(smoke_run / "data" / "train" / "ocr_cover.parquet"),
+            "--samples",
+            "16",
+            "--kmeans-k",
+            "3",
+            "--out",
+            str(tmp_path / "ranking.csv"),
+        ]
+    )
     assert code == 0
     ranking = pd.read_csv(tmp_path / "ranking.csv")
     assert set(ranking["source"]) == {"my_charts", "ocr_cover"}
@@ -175,30 +200,37 @@ def test_killed_snakemake_reruns_only_unfinished_jobs(tmp_path):
     before = _mtimes(kept)
 
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
-           "--configfile", str(ROOT / "config" / "smoke.yaml"), "--cores", "2"]
-    process = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    def logs():
-        found = (results / "models" / "ft").glob("seed*/*/train_log.json")
-        return [p for p in found if not p.parent.name.startswith(".")]
-
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(ROOT / "Snakefile"),
+        "-d",
+        str(tmp_path),
+        "--configfile",
+        str(ROOT / "config" / "smoke.yaml"),
+        "--cores",
+        "2",
+    ]
+    process = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    # Fine-tune outputs as the rule declares them (relative to -d), judged "finished" the way
+    # Snakemake judges them: by its own job records, not by the files alone.
+    finetunes = [Path(f"results/smoke/models/ft/seed{s}/{d}") for s in (0, 1) for d in SMOKE]
     deadline = time.time() + 300
-    while time.time() < deadline and process.poll() is None and not logs():
+    while time.time() < deadline and process.poll() is None and not finished_outputs(tmp_path, finetunes):
         time.sleep(0.05)
-    time.sleep(1.5)  # let Snakemake record the finished job before the kill
-    killed_at = time.time()
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    # Jobs that finished well before the kill must survive it; one finishing at the instant
-    # of the kill may legitimately be redone.
-    finished = [p for p in logs() if p.stat().st_mtime < killed_at - 1.0]
+    finished = finished_outputs(tmp_path, finetunes)
     assert finished, "no fine-tune finished before the kill"
-    before.update(_mtimes(finished))
+    before.update(_mtimes(tmp_path / p / "adapter_model.safetensors" for p in finished))
     assert not (results / "tables" / "delta.csv").exists()
 
     assert _snakemake(tmp_path, "--unlock").returncode == 0  # the killed run's lock is stale
-    again = _snakemake(tmp_path)
+    again = _snakemake(tmp_path, "--rerun-incomplete")
     assert again.returncode == 0, again.stderr[-4000:]
     assert _mtimes(Path(p) for p in before) == before  # finished work was not redone
     assert (results / "tables" / "delta.csv").exists()
@@ -207,8 +239,10 @@ def test_killed_snakemake_reruns_only_unfinished_jobs(tmp_path):
 @pytest.mark.integration
 def test_smoke_study_allocates_the_budget_per_target(smoke_run):
     budget = len(SMOKE) * 48  # the paper's N = sources x per-source size (smoke: 48 train samples)
-    tables = {m: pd.read_csv(smoke_run / "selection" / f"allocation_{m}.csv", index_col=0)
-              for m in ("uniform", "dataprophet", "oracle")}
+    tables = {
+        m: pd.read_csv(smoke_run / "selection" / f"allocation_{m}.csv", index_col=0)
+        for m in ("uniform", "dataprophet", "oracle")
+    }
     for method, table in tables.items():
         assert list(table.index) == SMOKE and list(table.columns) == SMOKE, method
         assert (table.sum() == budget).all() and (table >= 0).all().all(), method

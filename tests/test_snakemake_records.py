@@ -53,7 +53,10 @@ def test_killed_run_reports_only_recorded_jobs_and_rerun_agrees(tmp_path):
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "snakemake", "-s", "Snakefile", "-d", str(tmp_path), "--cores", "1"],
-            cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         # "slow" runs only after Snakemake has post-processed both of its inputs; wait until
@@ -84,7 +87,9 @@ def test_killed_run_reports_only_recorded_jobs_and_rerun_agrees(tmp_path):
     assert (tmp_path / "slow.txt").read_text() == "partial\ndone\n"
     assert _mtimes(tmp_path, LONG, "tree") == before  # finished jobs were not redone
     assert finished_outputs(tmp_path, [Path(LONG), Path("tree"), Path("slow.txt")]) == [
-        Path(LONG), Path("tree"), Path("slow.txt")
+        Path(LONG),
+        Path("tree"),
+        Path("slow.txt"),
     ]
 
 
@@ -94,8 +99,18 @@ def test_records_written_by_snakemake_persistence(tmp_path):
     from snakemake.persistence.file import FilePersistence
 
     store = FilePersistence(path=tmp_path / ".snakemake")
-    outputs = ["done.txt", "./dotted.txt", str(tmp_path / "absolute.txt"), LONG,
-               "only_marked.txt", "marked_and_recorded.txt", "a.txt", "b.txt", "missing.txt", "garbled.txt"]
+    outputs = [
+        "done.txt",
+        "./dotted.txt",
+        str(tmp_path / "absolute.txt"),
+        LONG,
+        "only_marked.txt",
+        "marked_and_recorded.txt",
+        "a.txt",
+        "b.txt",
+        "missing.txt",
+        "garbled.txt",
+    ]
     for name in outputs:
         if name != "missing.txt":
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +133,8 @@ def test_records_written_by_snakemake_persistence(tmp_path):
     got = finished_outputs(tmp_path, [Path(o) for o in outputs])
     assert got == [Path("done.txt"), Path("./dotted.txt"), tmp_path / "absolute.txt", Path(LONG)]
     assert finished_outputs(tmp_path, [Path("dotted.txt"), tmp_path / "done.txt", Path("absolute.txt")]) == [
-        Path("dotted.txt"), tmp_path / "done.txt", Path("absolute.txt")
+        Path("dotted.txt"),
+        tmp_path / "done.txt",
+        Path("absolute.txt"),
     ]
     assert finished_outputs(tmp_path / "elsewhere", [Path("done.txt")]) == []

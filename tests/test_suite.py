@@ -10,10 +10,10 @@ import re
 import pytest
 from PIL import Image
 
-from dataprophet.io import contract
 from dataprophet.data.suite import FAMILIES, METRICS, SUITE, SuiteSpec, content_key, generate_splits
 from dataprophet.data.suite.draw import COLOURS, SHAPES
 from dataprophet.data.suite.font import LETTERS
+from dataprophet.io import contract
 
 NAMES = list(SUITE)
 SMALL = {"pretrain": 20, "train": 30, "test": 20}
@@ -43,8 +43,17 @@ def test_fourteen_datasets_two_per_family_in_paper_order():
 
 
 def test_metric_names_are_the_allowed_ones():
-    allowed = {"exact_match", "relaxed_accuracy", "relaxed_numeric", "spatial_ratio", "anls",
-               "vqa_accuracy", "multiple_choice", "rouge_l", "token_f1"}
+    allowed = {
+        "exact_match",
+        "relaxed_accuracy",
+        "relaxed_numeric",
+        "spatial_ratio",
+        "anls",
+        "vqa_accuracy",
+        "multiple_choice",
+        "rouge_l",
+        "token_f1",
+    }
     assert {s.metric for s in SUITE.values()} <= allowed
 
 
@@ -82,7 +91,7 @@ def test_splits_are_disjoint_by_content(name):
         assert len(keys[s]) == len(recs), f"duplicate content inside {s}"
     names = list(keys)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             assert not keys[a] & keys[b], f"{name}: {a} and {b} share samples"
 
 
@@ -130,9 +139,18 @@ def test_question_templates_vary(name):
     recs = draw(name)
     # strip the variable parts (colours, shapes, digits, options) to get the template skeletons
     words = "|".join(sorted(set(COLOURS) | set(SHAPES), key=len, reverse=True))
-    skeletons = {re.sub(r"\d+", "#", re.sub(rf"\b({words})s?\b", "@", r["question"].split(" options:")[0]
-                                               .split(" choose from:")[0].split(" choices:")[0]))
-                 for r in recs}
+    skeletons = {
+        re.sub(
+            r"\d+",
+            "#",
+            re.sub(
+                rf"\b({words})s?\b",
+                "@",
+                r["question"].split(" options:")[0].split(" choose from:")[0].split(" choices:")[0],
+            ),
+        )
+        for r in recs
+    }
     assert len(skeletons) >= 2, f"{name}: only {skeletons}"
     for r in recs:
         assert r["question"] == r["question"].strip() and r["question"][-1] in "?."
@@ -155,8 +173,12 @@ def test_unknown_dataset_name_lists_valid_names():
 
 def test_too_small_content_space_raises_value_error(monkeypatch):
     def constant(rng: random.Random, size: int) -> dict:
-        return {"image": Image.new("RGB", (size, size), (rng.randint(0, 1), 0, 0)), "question": "q?",
-                "answers": ["a"], "choices": None}
+        return {
+            "image": Image.new("RGB", (size, size), (rng.randint(0, 1), 0, 0)),
+            "question": "q?",
+            "answers": ["a"],
+            "choices": None,
+        }
 
     monkeypatch.setitem(SUITE, "tiny", SuiteSpec("tiny", "ocr", "exact_match", "nothing", constant))
     assert len(generate_splits("tiny", {"train": 2}, seed=0)["train"]) == 2
@@ -166,10 +188,15 @@ def test_too_small_content_space_raises_value_error(monkeypatch):
 
 def test_duplicate_content_is_skipped_across_and_within_splits(monkeypatch):
     """With only six possible samples, asking for all six must yield each exactly once."""
+
     def six(rng: random.Random, size: int) -> dict:
         k = rng.randrange(6)
-        return {"image": Image.new("RGB", (size, size), (k % 3, 0, 0)), "question": f"q{k // 3}?",
-                "answers": ["a"], "choices": None}
+        return {
+            "image": Image.new("RGB", (size, size), (k % 3, 0, 0)),
+            "question": f"q{k // 3}?",
+            "answers": ["a"],
+            "choices": None,
+        }
 
     monkeypatch.setitem(SUITE, "six", SuiteSpec("six", "ocr", "exact_match", "nothing", six))
     splits = generate_splits("six", {"train": 3, "test": 3}, seed=0)

@@ -60,8 +60,14 @@ def _path_argument(parser: argparse.ArgumentParser, name: str, kind, default) ->
     elif kind == (Path | None):
         parser.add_argument(flag, dest=name, type=Path, default=None)
     elif kind == list[Path]:
-        parser.add_argument(flag, dest=name, type=Path, nargs="+" if required else "*",
-                            required=required, default=None if required else list(default))
+        parser.add_argument(
+            flag,
+            dest=name,
+            type=Path,
+            nargs="+" if required else "*",
+            required=required,
+            default=None if required else list(default),
+        )
     elif kind in (str, int):
         parser.add_argument(flag, dest=name, type=kind, required=required, default=None if required else default)
     else:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import get_args
 from pathlib import Path
+from typing import get_args
 
 from dataprophet.settings import (
     AgreementSettings,
@@ -99,9 +99,14 @@ class Study:
 
     def feature_settings(self, split: str) -> FeatureSettings:
         samples = {"train": self.prophet.samples_source, "test": self.prophet.samples_target}[split]
-        return FeatureSettings(samples=samples, seed=self.prophet.seed, batch_size=self.prophet.batch_size,
-                               text_encoder=self.prophet.text_encoder, max_tiles=self.evaluate.max_tiles,
-                               dtype=self.evaluate.dtype)
+        return FeatureSettings(
+            samples=samples,
+            seed=self.prophet.seed,
+            batch_size=self.prophet.batch_size,
+            text_encoder=self.prophet.text_encoder,
+            max_tiles=self.evaluate.max_tiles,
+            dtype=self.evaluate.dtype,
+        )
 
     def predict_settings(self) -> PredictSettings:
         return PredictSettings(kmeans_k=self.prophet.kmeans_k, seed=self.prophet.seed)
@@ -111,8 +116,13 @@ class Study:
 
         p = self.prophet
         info = dataset_info(self.scale, self.datasets, self.registry, self.registry_overrides)
-        return RankSettings(variant=p.tau_variant, exclude_diagonal=p.exclude_diagonal, bootstrap=p.bootstrap,
-                            seed=p.seed, datasets=info)
+        return RankSettings(
+            variant=p.tau_variant,
+            exclude_diagonal=p.exclude_diagonal,
+            bootstrap=p.bootstrap,
+            seed=p.seed,
+            datasets=info,
+        )
 
     def cost_settings(self) -> CostSettings:
         return CostSettings(gpus=self.compute.gpus)
@@ -172,8 +182,10 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
     if scale == "paper":
         for key in ("pretrain", "tiny_model", "image_size"):
             if key in config:
-                raise ConfigError(f"config key '{key}' belongs to the mini scale; the paper study starts "
-                                  f"from the released checkpoint (config key 'model')")
+                raise ConfigError(
+                    f"config key '{key}' belongs to the mini scale; the paper study starts "
+                    f"from the released checkpoint (config key 'model')"
+                )
     overrides = config.get("registry_overrides")
     if overrides is not None:
         overrides = _resolve(str(overrides), base_dir)
@@ -190,8 +202,10 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
             )
     selection = _section(SelectionSettings, config.get("selection", {}), "selection")
     if 0 < selection.budget < len(datasets):
-        raise ConfigError(f"config key 'selection.budget': a budget of {selection.budget} samples is smaller than the "
-                          f"number of sources ({len(datasets)}); every source must be able to get a sample")
+        raise ConfigError(
+            f"config key 'selection.budget': a budget of {selection.budget} samples is smaller than the "
+            f"number of sources ({len(datasets)}); every source must be able to get a sample"
+        )
     seeds = tuple(config.get("finetune_seeds", [0]))
     if not seeds or len(set(seeds)) != len(seeds):
         raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")

@@ -320,8 +320,11 @@ def add_settings_arguments(parser: argparse.ArgumentParser, cls) -> None:
     group = parser.add_argument_group(f"settings ({cls.__name__})")
     for f in fields(cls):
         kind = _resolved_types(cls)[f.name]
-        default = f.default if f.default is not MISSING else (
-            f.default_factory() if f.default_factory is not MISSING else None)
+        default = (
+            f.default
+            if f.default is not MISSING
+            else (f.default_factory() if f.default_factory is not MISSING else None)
+        )
         required = f.default is MISSING and f.default_factory is MISSING
         kwargs: dict = {"dest": f"settings.{f.name}", "required": required}
         if kind is bool:

@@ -1,21 +1,6 @@
-# Helpers shared by the rule files: wildcard patterns, paths, target lists, the launcher.
+# Helpers shared by the stage files: paths, target lists, input functions, the launcher.
 # Rules pass every setting as command-line flags (`to_flags`), so Snakemake records each
 # value as a parameter and reruns exactly the jobs whose settings changed.
-
-DATASET_PATTERN = "|".join(DATASETS)
-
-
-wildcard_constraints:
-    dataset=DATASET_PATTERN,
-    source=DATASET_PATTERN,
-    seed=r"\d+",
-    split="pretrain|train|test",
-    # an evaluated model: the base, or one fine-tune as seed<k>/<source>
-    model=rf"base|seed\d+/({DATASET_PATTERN})",
-    # the tables of the primary seed sit in tables/, those of other seeds in tables/seed<k>/
-    seed_dir=r"(seed\d+/)?",
-    method="uniform|dataprophet|oracle",
-
 
 def table_dir(seed):
     """Primary seed's tables sit in tables/; other seeds' in tables/seed<k>/."""
@@ -33,6 +18,20 @@ def eval_scores(seed):
 
 def feature_files(split):
     return [f"{R}/features/{split}/{d}.npz" for d in DATASETS]
+
+
+def feature_tables(wildcards):
+    """The tables of one feature job: one dataset, or every dataset of the split."""
+    names = [wildcards.dataset] if "dataset" in wildcards.keys() else DATASETS
+    return [f"{R}/data/{wildcards.split}/{d}.parquet" for d in names]
+
+
+def evaluate_inputs(wildcards):
+    """The base, every target table and, for a fine-tune (seed<k>/<source>), its folder."""
+    inputs = {"base": f"{R}/models/base", "targets": expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS)}
+    if wildcards.model != "base":
+        inputs["finetuned"] = f"{R}/models/ft/{wildcards.model}"
+    return inputs
 
 
 def ground_truth_outputs():

@@ -2,13 +2,6 @@
 # model is loaded once.
 
 
-def evaluate_inputs(wildcards):
-    inputs = {"base": f"{R}/models/base", "targets": expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS)}
-    if wildcards.model != "base":
-        inputs["finetuned"] = f"{R}/models/ft/{wildcards.model}"
-    return inputs
-
-
 rule evaluate:
     conda:
         CONDA_ENV

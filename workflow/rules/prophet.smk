@@ -11,11 +11,6 @@ else:
     FEATURE_OUTPUTS = expand(f"{R}/features/{{{{split}}}}/{{d}}.npz", d=DATASETS)
 
 
-def feature_tables(wildcards):
-    names = [wildcards.dataset] if "dataset" in wildcards.keys() else DATASETS
-    return [f"{R}/data/{wildcards.split}/{d}.parquet" for d in names]
-
-
 rule features:
     conda:
         CONDA_ENV

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dataprophet.analysis import paper
-from dataprophet.prophet.factors import ABLATIONS, family_baseline, metric_matrix
 from dataprophet.analysis.ranking import tau_report
+from dataprophet.prophet.factors import ABLATIONS, family_baseline, metric_matrix
 
 FAMILY_BASELINE = "task family (same family = 1)"
 
@@ -27,7 +27,20 @@ def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str,
             {
                 "variant": name,
                 "factors": " * ".join(ABLATIONS.get(name, ("family",))),
-                **{k: summary[k] for k in ("tau_tgt", "tau_tgt_low", "tau_tgt_high", "tau_src", "tau_src_low", "tau_src_high", "tau", "tau_tgt_nan", "tau_src_nan")},
+                **{
+                    k: summary[k]
+                    for k in (
+                        "tau_tgt",
+                        "tau_tgt_low",
+                        "tau_tgt_high",
+                        "tau_src",
+                        "tau_src_low",
+                        "tau_src_high",
+                        "tau",
+                        "tau_tgt_nan",
+                        "tau_src_nan",
+                    )
+                },
                 "paper_tau": paper.ABLATION_TAU.get(name),
                 "paper_tau_tgt": paper.PARTIAL_TAU_TGT.get(name),
             }
@@ -35,7 +48,9 @@ def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str,
     return pd.DataFrame(rows)
 
 
-def paper_comparison(per_item: pd.DataFrame, summary: dict, ablations: pd.DataFrame, mirrors: dict[str, str]) -> pd.DataFrame:
+def paper_comparison(
+    per_item: pd.DataFrame, summary: dict, ablations: pd.DataFrame, mirrors: dict[str, str]
+) -> pd.DataFrame:
     """Each number the paper reports for the ranking part beside the reproduced one.
 
     ``mirrors`` maps this study's dataset names to the paper's (identity for the paper
@@ -48,10 +63,26 @@ def paper_comparison(per_item: pd.DataFrame, summary: dict, ablations: pd.DataFr
     for axis, table, key in (("target", paper.TAU_TGT, "tau_tgt"), ("source", paper.TAU_SRC, "tau_src")):
         for rec in per_item[per_item["axis"] == axis].itertuples():
             mirror = mirrors.get(rec.name, rec.name)
-            rows.append({"quantity": f"{key} per {axis}", "item": f"{rec.name} ({mirror})", "paper": table.get(mirror), "reproduced": rec.tau})
+            rows.append(
+                {
+                    "quantity": f"{key} per {axis}",
+                    "item": f"{rec.name} ({mirror})",
+                    "paper": table.get(mirror),
+                    "reproduced": rec.tau,
+                }
+            )
     for rec in ablations.itertuples():
         if rec.paper_tau is not None and not pd.isna(rec.paper_tau):
-            rows.append({"quantity": "ablation tau", "item": rec.variant, "paper": rec.paper_tau, "reproduced": rec.tau})
+            rows.append(
+                {"quantity": "ablation tau", "item": rec.variant, "paper": rec.paper_tau, "reproduced": rec.tau}
+            )
         if rec.paper_tau_tgt is not None and not pd.isna(rec.paper_tau_tgt):
-            rows.append({"quantity": "partial metric tau_tgt", "item": rec.variant, "paper": rec.paper_tau_tgt, "reproduced": rec.tau_tgt})
+            rows.append(
+                {
+                    "quantity": "partial metric tau_tgt",
+                    "item": rec.variant,
+                    "paper": rec.paper_tau_tgt,
+                    "reproduced": rec.tau_tgt,
+                }
+            )
     return pd.DataFrame(rows)

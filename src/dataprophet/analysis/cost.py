@@ -32,8 +32,12 @@ def stage_seconds(benchmarks: Path, gpus: dict) -> pd.DataFrame:
     jobs = pd.DataFrame(rows)
     jobs["devices"] = [max(1, int(gpus.get(stage, 0))) for stage in jobs["stage"]]
     jobs["device_seconds"] = jobs["seconds"] * jobs["devices"]
-    per_stage = jobs.groupby("stage").agg(count=("seconds", "size"), sum=("seconds", "sum"),
-                                          devices=("devices", "max"), device_seconds=("device_seconds", "sum"))
+    per_stage = jobs.groupby("stage").agg(
+        count=("seconds", "size"),
+        sum=("seconds", "sum"),
+        devices=("devices", "max"),
+        device_seconds=("device_seconds", "sum"),
+    )
     return per_stage.reset_index()
 
 

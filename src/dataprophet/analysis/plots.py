@@ -58,8 +58,16 @@ def metric_heatmap(metric: pd.DataFrame, pdf: str | Path, png: str | Path, title
     scaled = metric / metric.abs().max(axis=0)
     size = max(6.0, 0.7 * len(metric.columns) + 2)
     fig, ax = plt.subplots(figsize=(size, size * 0.8))
-    sns.heatmap(scaled, ax=ax, cmap="viridis", annot=True, fmt=".2f", annot_kws={"size": 7}, linewidths=0.5,
-                cbar_kws={"label": "M(s->t) / max over sources"})
+    sns.heatmap(
+        scaled,
+        ax=ax,
+        cmap="viridis",
+        annot=True,
+        fmt=".2f",
+        annot_kws={"size": 7},
+        linewidths=0.5,
+        cbar_kws={"label": "M(s->t) / max over sources"},
+    )
     ax.set_xlabel("target")
     ax.set_ylabel("source")
     ax.set_title(title)
@@ -82,8 +90,13 @@ def tau_by_target(per_item: pd.DataFrame, summary: dict, pdf: str | Path, png: s
     ax.axhline(summary["tau_tgt"], color="black", lw=1, label=f"mean tau_Tgt {summary['tau_tgt']:.3f}")
     ax.axhspan(summary["tau_tgt_low"], summary["tau_tgt_high"], color="grey", alpha=0.2, label="95% bootstrap interval")
     if "noise_ceiling_tau_tgt" in summary:
-        ax.axhline(summary["noise_ceiling_tau_tgt"], color="#c44e52", ls="--", lw=1,
-                   label=f"seed-to-seed ceiling {summary['noise_ceiling_tau_tgt']:.3f}")
+        ax.axhline(
+            summary["noise_ceiling_tau_tgt"],
+            color="#c44e52",
+            ls="--",
+            lw=1,
+            label=f"seed-to-seed ceiling {summary['noise_ceiling_tau_tgt']:.3f}",
+        )
     ax.set_ylim(-1, 1)
     ax.set_xlabel("target")
     ax.set_ylabel("Kendall's tau (sources ranked)")

@@ -22,8 +22,12 @@ from dataprophet.settings import RankSettings, TauSettings
 
 def tau_options(settings: TauSettings) -> dict:
     """The keyword arguments of ``tau_report`` that the settings fix."""
-    return {"variant": settings.variant, "exclude_diagonal": settings.exclude_diagonal,
-            "n_boot": settings.bootstrap, "seed": settings.seed}
+    return {
+        "variant": settings.variant,
+        "exclude_diagonal": settings.exclude_diagonal,
+        "n_boot": settings.bootstrap,
+        "seed": settings.seed,
+    }
 
 
 def defined_truth(delta: pd.DataFrame) -> pd.DataFrame:
@@ -44,8 +48,18 @@ def noise_ceiling(path: Path) -> dict:
     }
 
 
-def rank(truth: Path, terms: Path, noise_ceiling_json: Path | None, tau: Path, summary: Path, ablations: Path,
-         comparison: Path, pdf: Path, png: Path, settings: RankSettings) -> dict:
+def rank(
+    truth: Path,
+    terms: Path,
+    noise_ceiling_json: Path | None,
+    tau: Path,
+    summary: Path,
+    ablations: Path,
+    comparison: Path,
+    pdf: Path,
+    png: Path,
+    settings: RankSettings,
+) -> dict:
     """Per-target and per-source tau to ``tau`` and ``summary``, the ablation table, the
     comparison with the paper's numbers, and the per-target tau figure."""
     delta = defined_truth(pd.read_csv(truth, index_col=0))

@@ -78,7 +78,9 @@ def _tau_a(x: np.ndarray, y: np.ndarray) -> float:
     return float((dx[upper] * dy[upper]).sum() / (n * (n - 1) / 2))
 
 
-def per_target_tau(truth: pd.DataFrame, scores: pd.DataFrame, variant: str = "b", exclude_diagonal: bool = False) -> pd.Series:
+def per_target_tau(
+    truth: pd.DataFrame, scores: pd.DataFrame, variant: str = "b", exclude_diagonal: bool = False
+) -> pd.Series:
     """For each target (column), tau between the two rankings of sources."""
     scores = align(truth, scores)
     out = {}
@@ -88,7 +90,9 @@ def per_target_tau(truth: pd.DataFrame, scores: pd.DataFrame, variant: str = "b"
     return pd.Series(out, name="tau_tgt")
 
 
-def per_source_tau(truth: pd.DataFrame, scores: pd.DataFrame, variant: str = "b", exclude_diagonal: bool = False) -> pd.Series:
+def per_source_tau(
+    truth: pd.DataFrame, scores: pd.DataFrame, variant: str = "b", exclude_diagonal: bool = False
+) -> pd.Series:
     """For each source (row), tau between the two rankings of targets."""
     return per_target_tau(truth.T, align(truth, scores).T, variant, exclude_diagonal).rename("tau_src")
 
@@ -160,7 +164,13 @@ def tau_report(
         ],
         ignore_index=True,
     )
-    summary: dict = {"variant": variant, "exclude_diagonal": exclude_diagonal, "n_boot": n_boot, "seed": seed, "level": level}
+    summary: dict = {
+        "variant": variant,
+        "exclude_diagonal": exclude_diagonal,
+        "n_boot": n_boot,
+        "seed": seed,
+        "level": level,
+    }
     for key, series in (("tau_tgt", per_tgt), ("tau_src", per_src)):
         x = series.to_numpy(dtype=float)
         finite = x[~np.isnan(x)]

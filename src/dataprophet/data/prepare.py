@@ -16,16 +16,25 @@ import pandas as pd
 
 from dataprophet.data.adapters import AdapterError, LazyImage
 from dataprophet.data.registry import load_registry
+from dataprophet.data.sampling import sample_split
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import ContractError, split_rejects, validate_records, write_table
-from dataprophet.data.sampling import sample_split
 from dataprophet.settings import PrepareSettings
 
 ROLES = ("train", "test")
 
 
-def prepare(dataset: str, registry: Path, overrides: Path | None, train: Path, test: Path, train_ids: Path,
-            test_ids: Path, rejects: Path, settings: PrepareSettings) -> dict:
+def prepare(
+    dataset: str,
+    registry: Path,
+    overrides: Path | None,
+    train: Path,
+    test: Path,
+    train_ids: Path,
+    test_ids: Path,
+    rejects: Path,
+    settings: PrepareSettings,
+) -> dict:
     """Sample ``dataset`` of the ``registry`` folder (with the ``overrides`` yaml merged in)
     into the ``train`` and ``test`` tables; the drawn ids go to (and, on a rerun, come from)
     ``train_ids`` and ``test_ids``; rejected rows to ``rejects``. Returns rows kept and
@@ -40,8 +49,9 @@ def prepare(dataset: str, registry: Path, overrides: Path | None, train: Path, t
     return sample_dataset(specs[dataset], train, test, train_ids, test_ids, rejects, settings)
 
 
-def sample_dataset(spec, train: Path, test: Path, train_ids: Path, test_ids: Path, rejects: Path,
-                   settings: PrepareSettings) -> dict:
+def sample_dataset(
+    spec, train: Path, test: Path, train_ids: Path, test_ids: Path, rejects: Path, settings: PrepareSettings
+) -> dict:
     """``prepare`` for a dataset spec already loaded (``data.registry.DatasetSpec``)."""
     tables, bad_rows, report = {}, [], {}
     for role, ids_file in (("train", train_ids), ("test", test_ids)):

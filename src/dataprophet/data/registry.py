@@ -10,19 +10,34 @@ in code (``override(spec, ...)``). Validation names the file and the key to fix.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, fields as dc_fields
+from dataclasses import dataclass, field
+from dataclasses import fields as dc_fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from dataprophet.data.adapters import ADAPTERS, OPTIONAL_FIELDS
-from dataprophet.truth.scoring import SCORERS
 from dataprophet.data.families import FAMILIES
+from dataprophet.truth.scoring import SCORERS
 
 # The paper's order (METHOD.md section 1): family by family.
-PAPER_ORDER = ("ocr_vqa", "screenqa", "chartqa", "chart2text", "docvqa", "finance_qa", "a_okvqa", "vc_gvqa",
-               "open_spatial", "clevr_relation", "clevr_counting", "tallyqa", "geomverse", "mapqa")
+PAPER_ORDER = (
+    "ocr_vqa",
+    "screenqa",
+    "chartqa",
+    "chart2text",
+    "docvqa",
+    "finance_qa",
+    "a_okvqa",
+    "vc_gvqa",
+    "open_spatial",
+    "clevr_relation",
+    "clevr_counting",
+    "tallyqa",
+    "geomverse",
+    "mapqa",
+)
 SOURCE_KINDS = {"hf": ("id", "split"), "local": ("path",)}
 
 
@@ -97,16 +112,22 @@ def _check_fields(where: str, key: str, adapter: str, fields: dict, options: dic
     definition = ADAPTERS[adapter]
     for name, column in fields.items():
         if name not in definition.fields:
-            raise _fail(where, f"{key}fields.{name}", f"adapter {adapter!r} has no field {name!r}; "
-                        f"fields: {', '.join(definition.fields)}")
+            raise _fail(
+                where,
+                f"{key}fields.{name}",
+                f"adapter {adapter!r} has no field {name!r}; fields: {', '.join(definition.fields)}",
+            )
         if column is not None and not isinstance(column, str):
             raise _fail(where, f"{key}fields.{name}", f"a column name must be a string, got {column!r}")
         if column is None and name not in OPTIONAL_FIELDS:
             raise _fail(where, f"{key}fields.{name}", f"field {name!r} is required by adapter {adapter!r}")
     for name in options:
         if name not in definition.options:
-            raise _fail(where, f"{key}options.{name}", f"adapter {adapter!r} has no option {name!r}; "
-                        f"options: {', '.join(definition.options) or '(none)'}")
+            raise _fail(
+                where,
+                f"{key}options.{name}",
+                f"adapter {adapter!r} has no option {name!r}; options: {', '.join(definition.options) or '(none)'}",
+            )
 
 
 def _source(where: str, key: str, raw: Any, spec_adapter: str) -> Source:
@@ -118,7 +139,9 @@ def _source(where: str, key: str, raw: Any, spec_adapter: str) -> Source:
     kind = _choice(where, f"{key}.kind", raw.get("kind"), SOURCE_KINDS, "source kind")
     for required in SOURCE_KINDS[kind]:
         if not raw.get(required):
-            raise _fail(where, f"{key}.{required}", f"missing (a '{kind}' source needs {', '.join(SOURCE_KINDS[kind])})")
+            raise _fail(
+                where, f"{key}.{required}", f"missing (a '{kind}' source needs {', '.join(SOURCE_KINDS[kind])})"
+            )
     adapter = spec_adapter
     if raw.get("adapter") is not None:
         adapter = _choice(where, f"{key}.adapter", raw["adapter"], ADAPTERS, "adapter")
@@ -136,8 +159,9 @@ def _sources(where: str, key: str, raw: Any, spec_adapter: str) -> tuple[Source,
     if raw is None or raw == [] or raw == {}:
         raise _fail(where, key, "missing source (a mapping with kind: hf or kind: local, or a list of them)")
     items = raw if isinstance(raw, list) else [raw]
-    sources = tuple(_source(where, f"{key}[{i}]" if len(items) > 1 else key, item, spec_adapter)
-                    for i, item in enumerate(items))
+    sources = tuple(
+        _source(where, f"{key}[{i}]" if len(items) > 1 else key, item, spec_adapter) for i, item in enumerate(items)
+    )
     if len(sources) > 1:
         names = [s.name for s in sources]
         if None in names or len(set(names)) != len(names):
@@ -165,9 +189,17 @@ def parse_spec(raw: Any, where: str, expected_name: str | None = None) -> Datase
     options = _mapping(where, "options", raw.get("options"))
     _check_fields(where, "", adapter, fields, options)
     return DatasetSpec(
-        name=name, paper_name=str(raw["paper_name"]), family=family, metric=metric, adapter=adapter,
-        train=_sources(where, "train", raw["train"], adapter), test=_sources(where, "test", raw["test"], adapter),
-        fields=fields, options=options, download=raw.get("download"), config_file=where,
+        name=name,
+        paper_name=str(raw["paper_name"]),
+        family=family,
+        metric=metric,
+        adapter=adapter,
+        train=_sources(where, "train", raw["train"], adapter),
+        test=_sources(where, "test", raw["test"], adapter),
+        fields=fields,
+        options=options,
+        download=raw.get("download"),
+        config_file=where,
     )
 
 
@@ -188,8 +220,9 @@ def load_spec(path: str | Path) -> DatasetSpec:
 
 
 # Keys saying where a source's rows are; the rest (name, adapter, fields, options) say how to read them.
-LOCATION_KEYS = frozenset({"kind", "id", "config", "split", "data_files", "revision", "path", "records_key",
-                           "image_root"})
+LOCATION_KEYS = frozenset(
+    {"kind", "id", "config", "split", "data_files", "revision", "path", "records_key", "image_root"}
+)
 
 
 def _merge_source(base: Any, change: dict) -> dict:
@@ -246,8 +279,9 @@ def override(spec: DatasetSpec, _where: str | None = None, **changes: Any) -> Da
     return parse_spec(merged, where, expected_name=spec.name)
 
 
-def load_registry(folder: str | Path = "config/datasets", overrides: str | Path | dict | None = None
-                  ) -> dict[str, DatasetSpec]:
+def load_registry(
+    folder: str | Path = "config/datasets", overrides: str | Path | dict | None = None
+) -> dict[str, DatasetSpec]:
     """Every ``*.yaml`` in ``folder`` by name; ``overrides`` (a yaml file or a dict
     ``{name: {partial entry}}``) is merged into the named entries and re-validated."""
     folder = Path(folder)
@@ -274,5 +308,14 @@ def load_registry(folder: str | Path = "config/datasets", overrides: str | Path 
     return registry
 
 
-__all__ = ["DatasetSpec", "PAPER_ORDER", "RegistryError", "Source", "load_registry", "load_spec", "override",
-           "parse_spec", "spec_to_dict"]
+__all__ = [
+    "DatasetSpec",
+    "PAPER_ORDER",
+    "RegistryError",
+    "Source",
+    "load_registry",
+    "load_spec",
+    "override",
+    "parse_spec",
+    "spec_to_dict",
+]

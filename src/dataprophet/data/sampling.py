@@ -79,8 +79,10 @@ def read_ids(path: str | Path, n: int | None = None, seed: int | None = None) ->
         raise SamplingError(f"{path}: expected a list of ids or {{'ids': [...], 'n': ..., 'seed': ...}}")
     for key, wanted in (("n", n), ("seed", seed)):
         if wanted is not None and data.get(key) is not None and data[key] != wanted:
-            raise SamplingError(f"{path} was drawn with {key}={data[key]}, but {key}={wanted} was asked for; "
-                                f"delete the file to draw a new sample")
+            raise SamplingError(
+                f"{path} was drawn with {key}={data[key]}, but {key}={wanted} was asked for; "
+                f"delete the file to draw a new sample"
+            )
     return [str(i) for i in data["ids"]]
 
 
@@ -102,13 +104,16 @@ def select_ids(records: Iterable[dict], ids: list[str], source: str = "ids file"
                 break
     if missing:
         absent = [i for i, rec in wanted.items() if rec is None]
-        raise SamplingError(f"{source}: {missing} id(s) not found in the stream, e.g. {absent[:3]}; "
-                            f"the source changed or the file belongs to another dataset")
+        raise SamplingError(
+            f"{source}: {missing} id(s) not found in the stream, e.g. {absent[:3]}; "
+            f"the source changed or the file belongs to another dataset"
+        )
     return [wanted[i] for i in dict.fromkeys(ids)]
 
 
-def sample_records(records: Iterable[dict], n: int, seed: int, ids_file: str | Path | None = None,
-                   length: int | None = None) -> list[dict]:
+def sample_records(
+    records: Iterable[dict], n: int, seed: int, ids_file: str | Path | None = None, length: int | None = None
+) -> list[dict]:
     """``n`` records drawn uniformly (reservoir, or index sampling when ``length`` is known);
     with ``ids_file``: reuse its ids when it exists, else save the drawn ids to it."""
     _check_n(n)
@@ -123,8 +128,9 @@ def sample_records(records: Iterable[dict], n: int, seed: int, ids_file: str | P
     return sample
 
 
-def sample_split(spec, role: str, n: int, seed: int, ids_file: str | Path | None = None,
-                 resolve: bool = True) -> list[dict]:
+def sample_split(
+    spec, role: str, n: int, seed: int, ids_file: str | Path | None = None, resolve: bool = True
+) -> list[dict]:
     """``n`` contract records of a registry dataset's 'train' or 'test' split; images are read
     only for the records kept (the stream's rows are adapted with lazy images). With
     ``resolve=False`` the kept records still hold their ``LazyImage`` (the caller reads them
@@ -135,5 +141,14 @@ def sample_split(spec, role: str, n: int, seed: int, ids_file: str | Path | None
     return resolve_images(sample) if resolve else sample
 
 
-__all__ = ["SamplingError", "read_ids", "reservoir_sample", "sample_indices", "sample_records", "sample_split",
-           "select_ids", "take_indices", "write_ids"]
+__all__ = [
+    "SamplingError",
+    "read_ids",
+    "reservoir_sample",
+    "sample_indices",
+    "sample_records",
+    "sample_split",
+    "select_ids",
+    "take_indices",
+    "write_ids",
+]

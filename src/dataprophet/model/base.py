@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from dataprophet.settings import BaseSettings
 from dataprophet.io.contract import read_table
 from dataprophet.model.modeling import (
     TINY_CHAT_TEMPLATE,
@@ -22,6 +21,7 @@ from dataprophet.model.modeling import (
     train_tokenizer,
 )
 from dataprophet.model.train import train
+from dataprophet.settings import BaseSettings
 
 
 def suite_texts(frames: list[pd.DataFrame]):
@@ -32,8 +32,14 @@ def suite_texts(frames: list[pd.DataFrame]):
             yield from answers
 
 
-def base(pretrain: list[Path], out: Path, checkpoints: Path, settings: BaseSettings,
-         tokenizer_extra: list[Path] = (), threads: int = 1) -> dict:
+def base(
+    pretrain: list[Path],
+    out: Path,
+    checkpoints: Path,
+    settings: BaseSettings,
+    tokenizer_extra: list[Path] = (),
+    threads: int = 1,
+) -> dict:
     """Train the tokenizer on the pretrain and ``tokenizer_extra`` tables' text, build the tiny
     InternVL and pretrain it on the pretrain tables; the model folder goes to ``out``."""
     set_threads(threads)

@@ -31,8 +31,10 @@ def check_checkpoint(folder: str | Path) -> None:
         raise CheckpointError(f"{folder}: no config.json; not a transformers checkpoint")
     config = json.loads(config_file.read_text())
     if "auto_map" in config:
-        raise CheckpointError(f"{config_file}: 'auto_map' asks for remote code; use the transformers-native "
-                              f"checkpoint (e.g. OpenGVLab/InternVL3-2B-hf), remote code stays off")
+        raise CheckpointError(
+            f"{config_file}: 'auto_map' asks for remote code; use the transformers-native "
+            f"checkpoint (e.g. OpenGVLab/InternVL3-2B-hf), remote code stays off"
+        )
     if not any(folder.glob("*.safetensors")):
         raise CheckpointError(f"{folder}: no *.safetensors weights (pickled weights are not loaded)")
 
@@ -67,8 +69,9 @@ def fetch_base(out: Path, settings: ModelSettings) -> dict:
         else:
             from huggingface_hub import snapshot_download
 
-            snapshot_download(repo_id=settings.id, revision=settings.revision, local_dir=tmp,
-                              allow_patterns=list(CHECKPOINT_PATTERNS))
+            snapshot_download(
+                repo_id=settings.id, revision=settings.revision, local_dir=tmp, allow_patterns=list(CHECKPOINT_PATTERNS)
+            )
             origin = {"id": settings.id, "revision": settings.revision}
         check_checkpoint(tmp)
         (tmp / "base_source.json").write_text(json.dumps(origin, indent=2, sort_keys=True) + "\n")

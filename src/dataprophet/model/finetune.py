@@ -14,8 +14,7 @@ from dataprophet.model.train import train as run_training
 from dataprophet.settings import TrainSettings
 
 
-def finetune(base: Path, train: Path, out: Path, checkpoints: Path, settings: TrainSettings,
-             threads: int = 1) -> dict:
+def finetune(base: Path, train: Path, out: Path, checkpoints: Path, settings: TrainSettings, threads: int = 1) -> dict:
     """Fine-tune ``base`` on the contract table ``train``; the adapter (LoRA) or the
     full weights go to ``out``, resumable checkpoints to ``checkpoints``."""
     set_threads(threads)
@@ -23,6 +22,5 @@ def finetune(base: Path, train: Path, out: Path, checkpoints: Path, settings: Tr
     processor = load_processor(base, settings.max_tiles)
     model = load_model(base)
     log = run_training(model, processor, frame, settings, out, checkpoints, save_full_model=False)
-    print(f"fine-tune {train}: {log['global_step']} steps, loss {log['train_loss']:.3f}, "
-          f"{log['train_seconds']} s")
+    print(f"fine-tune {train}: {log['global_step']} steps, loss {log['train_loss']:.3f}, {log['train_seconds']} s")
     return log

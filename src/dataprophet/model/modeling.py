@@ -255,7 +255,10 @@ def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None, dty
     if not model_dir.exists():
         raise FileNotFoundError(f"base model directory {model_dir} does not exist")
     model = AutoModelForImageTextToText.from_pretrained(
-        model_dir, dtype=getattr(torch, dtype), use_safetensors=True, trust_remote_code=False,
+        model_dir,
+        dtype=getattr(torch, dtype),
+        use_safetensors=True,
+        trust_remote_code=False,
         attn_implementation=attention_backend(dtype),
     )
     if adapter_dir is not None:

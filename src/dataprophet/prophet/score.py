@@ -20,8 +20,9 @@ from dataprophet.prophet.features import dataset_features
 from dataprophet.settings import ScoreSettings
 
 
-def score(model: Path, target: Path, sources: list[Path], out: Path | None, settings: ScoreSettings,
-          threads: int = 1) -> pd.DataFrame:
+def score(
+    model: Path, target: Path, sources: list[Path], out: Path | None, settings: ScoreSettings, threads: int = 1
+) -> pd.DataFrame:
     """Every factor and M for each candidate source against one target, best first; printed,
     and written to ``out`` (CSV) when given."""
     set_threads(threads)
@@ -31,8 +32,10 @@ def score(model: Path, target: Path, sources: list[Path], out: Path | None, sett
     for path, name, frame in loaded:
         if name in candidates:
             first = next(str(q) for q, n, _ in loaded if n == name)
-            raise ValueError(f"two candidate sources are both named {name!r} ({first} and {path}); "
-                             f"rename one folder or file so the ranking can tell them apart")
+            raise ValueError(
+                f"two candidate sources are both named {name!r} ({first} and {path}); "
+                f"rename one folder or file so the ranking can tell them apart"
+            )
         candidates[name] = frame
     if target_name in candidates:
         target_name = f"{target_name} (target)"

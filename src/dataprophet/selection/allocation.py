@@ -152,7 +152,9 @@ def _largest_remainder(quotas: list[Fraction], names: list[str], total: int) -> 
     return floors
 
 
-def _water_fill(weights: list[Fraction], pools: list[int] | None, budget: int, names: list[str], context: str) -> list[int]:
+def _water_fill(
+    weights: list[Fraction], pools: list[int] | None, budget: int, names: list[str], context: str
+) -> list[int]:
     """Counts proportional to ``weights`` summing to ``budget``, none above its pool."""
     n = len(weights)
     counts: list[int | None] = [None] * n
@@ -225,7 +227,7 @@ def _allocate_one(weights: pd.Series, budget, method: str, pool_sizes: pd.Series
                 f"Sil + H < 0 upstream (see prophet_terms); Algorithm 1 is undefined for it"
             )
         if not (values > 0).any():
-            raise AllocationError(f"all DataProphet scores are zero: no basis for a proportional allocation")
+            raise AllocationError("all DataProphet scores are zero: no basis for a proportional allocation")
         w = [Fraction(float(v)) for v in values]
     else:  # oracle
         if not (values > 0).any():
@@ -243,8 +245,7 @@ def _allocate_one(weights: pd.Series, budget, method: str, pool_sizes: pd.Series
         pools = _check_pools(pool_sizes, sources)
         if budget > sum(pools):
             raise AllocationError(
-                f"budget {budget} exceeds the total pool {sum(pools)} of the sources "
-                f"({dict(zip(names, pools))})"
+                f"budget {budget} exceeds the total pool {sum(pools)} of the sources ({dict(zip(names, pools))})"
             )
     counts = _water_fill(w, pools, budget, names, context)
     return pd.Series(counts, index=sources.copy(), name=weights.name, dtype=np.int64)
@@ -270,7 +271,9 @@ def allocate(weights: pd.Series, budget: int, method: str, pool_sizes: pd.Series
     return _allocate(weights, budget, method, pool_sizes)
 
 
-def allocation_table(metric: pd.DataFrame, budget: int, method: str, pool_sizes: pd.Series | None = None) -> pd.DataFrame:
+def allocation_table(
+    metric: pd.DataFrame, budget: int, method: str, pool_sizes: pd.Series | None = None
+) -> pd.DataFrame:
     """Sources x targets counts: each column is ``allocate`` on that target's column.
 
     ``metric`` is the DataProphet matrix for "dataprophet", the Delta matrix for "oracle",
@@ -322,7 +325,9 @@ def select_top_k(scores: pd.Series, k: int) -> pd.Index:
         raise SelectionError(f"scores must be numeric: {err}") from None
     bad = ~np.isfinite(values)
     if bad.any():
-        raise SelectionError(f"non-finite score(s) for sample id(s) {list(scores.index[bad][:5])} ({int(bad.sum())} in all)")
+        raise SelectionError(
+            f"non-finite score(s) for sample id(s) {list(scores.index[bad][:5])} ({int(bad.sum())} in all)"
+        )
     ids = scores.index
     id_key = ids.to_numpy() if pd.api.types.is_numeric_dtype(ids.dtype) else ids.astype(str).to_numpy()
     order = np.lexsort((id_key, -values))  # last key is primary: score descending, then id
@@ -371,7 +376,9 @@ def per_sample_scores(qsim, asim, isim, ppl_sample, ppl_target) -> np.ndarray:
             )
     bad = np.flatnonzero(arrays["ppl_sample"] <= 0)
     if bad.size:
-        raise SelectionError(f"ppl_sample must be positive; positions {bad[:5].tolist()} have {arrays['ppl_sample'][bad[:5]].tolist()}")
+        raise SelectionError(
+            f"ppl_sample must be positive; positions {bad[:5].tolist()} have {arrays['ppl_sample'][bad[:5]].tolist()}"
+        )
     t = _numeric("ppl_target", ppl_target)
     if t.ndim != 0:
         raise SelectionError(f"ppl_target must be a scalar (one target's PPL(T)), got shape {t.shape}")

@@ -24,13 +24,17 @@ from dataprophet.settings import SelectSettings
 def sample_factors(pool, target) -> pd.DataFrame:
     """One row per pool sample (index = sample id): its similarities to the target, its own
     perplexity, and the score m(u)."""
-    sims = {f"{f}sim": np.asarray(getattr(pool, f), dtype=np.float64) @ np.asarray(getattr(target, f), dtype=np.float64).mean(axis=0)
-            for f in ("q", "a", "i")}
+    sims = {
+        f"{f}sim": np.asarray(getattr(pool, f), dtype=np.float64)
+        @ np.asarray(getattr(target, f), dtype=np.float64).mean(axis=0)
+        for f in ("q", "a", "i")
+    }
     ppl_sample = np.exp(np.asarray(pool.nll, dtype=np.float64))
     ppl_target = perplexity(target.nll)
     m = per_sample_scores(sims["qsim"], sims["asim"], sims["isim"], ppl_sample, ppl_target)
-    frame = pd.DataFrame({**sims, "ppl_sample": ppl_sample, "ppl_target": ppl_target, "m": m},
-                         index=pd.Index(pool.ids, name="id"))
+    frame = pd.DataFrame(
+        {**sims, "ppl_sample": ppl_sample, "ppl_target": ppl_target, "m": m}, index=pd.Index(pool.ids, name="id")
+    )
     return frame
 
 

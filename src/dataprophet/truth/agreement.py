@@ -55,6 +55,8 @@ def agreement(deltas: list[Path], table: Path, summary: Path, settings: Agreemen
     write_csv(pd.concat(tables, ignore_index=True), table, index=False, float_format="%.4f")
     write_json({"pairs": summaries}, summary)
     for s in summaries:
-        print(f"{s['pair']}: tau_tgt {s['tau_tgt_mean']:.3f}, tau_src {s['tau_src_mean']:.3f}, "
-              f"spearman {s['matrix_spearman']:.3f}")
+        print(
+            f"{s['pair']}: tau_tgt {s['tau_tgt_mean']:.3f}, tau_src {s['tau_src_mean']:.3f}, "
+            f"spearman {s['matrix_spearman']:.3f}"
+        )
     return summaries

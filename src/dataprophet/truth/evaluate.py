@@ -23,8 +23,9 @@ from dataprophet.truth.scoring import aggregate, score
 
 
 @torch.no_grad()
-def generate_answers(model, processor, frame: pd.DataFrame, settings: EvalSettings,
-                     max_new_tokens: int | None = None) -> list[str]:
+def generate_answers(
+    model, processor, frame: pd.DataFrame, settings: EvalSettings, max_new_tokens: int | None = None
+) -> list[str]:
     """Greedy answers for contract rows, in row order (left padding, batched)."""
     tokenizer = processor.tokenizer
     tokenizer.padding_side = "left"
@@ -78,8 +79,16 @@ def evaluate_targets(model, processor, targets: dict[str, pd.DataFrame], setting
     return pd.DataFrame(rows), scores, seconds
 
 
-def evaluate(name: str, base: Path, finetuned: Path | None, targets: list[Path], predictions: Path,
-             scores: Path, settings: EvalSettings, threads: int = 1) -> dict[str, float]:
+def evaluate(
+    name: str,
+    base: Path,
+    finetuned: Path | None,
+    targets: list[Path],
+    predictions: Path,
+    scores: Path,
+    settings: EvalSettings,
+    threads: int = 1,
+) -> dict[str, float]:
     """Evaluate the base (``finetuned`` None) or a fine-tune of it on every target table.
 
     Writes every generated answer with its score to ``predictions`` (parquet) and

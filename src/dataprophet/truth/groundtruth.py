@@ -58,8 +58,9 @@ def transfer_summary(delta: pd.DataFrame) -> dict:
     }
 
 
-def groundtruth(evaluations: list[Path], scores: Path, delta: Path, summary: Path,
-                settings: GroundTruthSettings) -> pd.DataFrame:
+def groundtruth(
+    evaluations: list[Path], scores: Path, delta: Path, summary: Path, settings: GroundTruthSettings
+) -> pd.DataFrame:
     """Read each model's ``scores.json`` (the base's included) and write the score table,
     the Delta table and the transfer summary to the three given paths."""
     per_model = {}

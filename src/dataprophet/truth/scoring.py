@@ -416,9 +416,7 @@ def _scorer(metric: str) -> Scorer:
     try:
         return SCORERS[metric]
     except (KeyError, TypeError):
-        raise UnknownMetricError(
-            f"unknown metric {metric!r}; valid metrics: {', '.join(metric_names())}"
-        ) from None
+        raise UnknownMetricError(f"unknown metric {metric!r}; valid metrics: {', '.join(metric_names())}") from None
 
 
 def score(metric: str, prediction: str, answers: list[str], choices: list[str] | None = None) -> float:

@@ -33,37 +33,84 @@ class AdapterDef:
 _IMG = {"image_suffix": ""}
 _QA = {"answer_regex": None, "list_answer": "references", **_IMG}
 _CAULDRON_FIELDS = {"image": "images", "qa": "texts", "question": "user", "answers": "assistant", "id": None}
-_CLEVR_FIELDS = {"image": "image_filename", "question": "question", "answers": "answer",
-                 "program": "program", "id": "question_index"}
+_CLEVR_FIELDS = {
+    "image": "image_filename",
+    "question": "question",
+    "answers": "answer",
+    "program": "program",
+    "id": "question_index",
+}
 
 _DEFS = (
     AdapterDef("qa", single.qa, {"image": "image", "question": "question", "answers": "answer", "id": None}, _QA),
     AdapterDef("chartqa", single.qa, {"image": "image", "question": "query", "answers": "label", "id": None}, _QA),
-    AdapterDef("docvqa", single.qa, {"image": "image", "question": "question", "answers": "answers",
-                                     "id": "questionId"}, _QA),
-    AdapterDef("visual_cot", single.qa, {"image": "image", "question": "question", "answers": "answer",
-                                         "id": "question_id"}, _QA),
-    AdapterDef("mapqa", single.qa, {"image": "map_id", "question": "question", "answers": "answer",
-                                    "id": "question_id"}, {**_QA, "list_answer": "unordered"}),
-    AdapterDef("geomverse", single.qa, {"image": "image", "question": "question", "answers": "answer",
-                                        "id": None}, _QA),
-    AdapterDef("chart2text", single.chart2text, {"image": "image", "answers": "caption", "id": None},
-               {"question": "Describe the chart.", **_IMG}),
-    AdapterDef("screenqa", single.screenqa, {"image": "image", "question": "question", "answers": "ground_truth",
-                                             "id": None}, {"answer_key": "full_answer", **_IMG}),
-    AdapterDef("a_okvqa", single.a_okvqa, {"image": "image", "question": "question", "choices": "choices",
-                                           "correct_choice_idx": "correct_choice_idx",
-                                           "direct_answers": "direct_answers", "id": "question_id"},
-               {"keep_direct_answers": False, "choices_in_question": True, **_IMG}),
-    AdapterDef("ocr_vqa", multi.ocr_vqa, {"image": "image", "question": "questions", "answers": "answers",
-                                          "id": "image_id"}, _IMG),
-    AdapterDef("qa_list", multi.qa_list, {"image": "image", "qa": "qa", "question": "question",
-                                          "answers": "answer", "id": None}, {"answer_regex": None, **_IMG}),
-    AdapterDef("the_cauldron", multi.the_cauldron, _CAULDRON_FIELDS,
-               {"prompt_regex": multi.DEFAULT_PROMPT_REGEX, "clean_answers": True, "answer_regex": None, **_IMG}),
-    AdapterDef("open_spatial", multi.open_spatial, {"image": "filename", "qa": "conversations", "speaker": "from",
-                                                    "text": "value", "regions": "bbox", "id": "id"},
-               {"human": "human", "gpt": "gpt", "draw_regions": True, **_IMG}),
+    AdapterDef(
+        "docvqa", single.qa, {"image": "image", "question": "question", "answers": "answers", "id": "questionId"}, _QA
+    ),
+    AdapterDef(
+        "visual_cot",
+        single.qa,
+        {"image": "image", "question": "question", "answers": "answer", "id": "question_id"},
+        _QA,
+    ),
+    AdapterDef(
+        "mapqa",
+        single.qa,
+        {"image": "map_id", "question": "question", "answers": "answer", "id": "question_id"},
+        {**_QA, "list_answer": "unordered"},
+    ),
+    AdapterDef(
+        "geomverse", single.qa, {"image": "image", "question": "question", "answers": "answer", "id": None}, _QA
+    ),
+    AdapterDef(
+        "chart2text",
+        single.chart2text,
+        {"image": "image", "answers": "caption", "id": None},
+        {"question": "Describe the chart.", **_IMG},
+    ),
+    AdapterDef(
+        "screenqa",
+        single.screenqa,
+        {"image": "image", "question": "question", "answers": "ground_truth", "id": None},
+        {"answer_key": "full_answer", **_IMG},
+    ),
+    AdapterDef(
+        "a_okvqa",
+        single.a_okvqa,
+        {
+            "image": "image",
+            "question": "question",
+            "choices": "choices",
+            "correct_choice_idx": "correct_choice_idx",
+            "direct_answers": "direct_answers",
+            "id": "question_id",
+        },
+        {"keep_direct_answers": False, "choices_in_question": True, **_IMG},
+    ),
+    AdapterDef(
+        "ocr_vqa",
+        multi.ocr_vqa,
+        {"image": "image", "question": "questions", "answers": "answers", "id": "image_id"},
+        _IMG,
+    ),
+    AdapterDef(
+        "qa_list",
+        multi.qa_list,
+        {"image": "image", "qa": "qa", "question": "question", "answers": "answer", "id": None},
+        {"answer_regex": None, **_IMG},
+    ),
+    AdapterDef(
+        "the_cauldron",
+        multi.the_cauldron,
+        _CAULDRON_FIELDS,
+        {"prompt_regex": multi.DEFAULT_PROMPT_REGEX, "clean_answers": True, "answer_regex": None, **_IMG},
+    ),
+    AdapterDef(
+        "open_spatial",
+        multi.open_spatial,
+        {"image": "filename", "qa": "conversations", "speaker": "from", "text": "value", "regions": "bbox", "id": "id"},
+        {"human": "human", "gpt": "gpt", "draw_regions": True, **_IMG},
+    ),
     AdapterDef("clevr_counting", clevr.clevr_counting, _CLEVR_FIELDS, {"disjoint": True, **_IMG}),
     AdapterDef("clevr_relation", clevr.clevr_relation, _CLEVR_FIELDS, {"disjoint": True, **_IMG}),
 )
@@ -86,9 +133,18 @@ def context_for(spec, role: str, source, index: int = 0) -> RowContext:
     fields.update(source.fields)
     options.update(source.options)
     origin.update({k: f"{key}.fields.{k}" for k in source.fields})
-    return RowContext(dataset=spec.name, family=spec.family, metric=spec.metric, role=role,
-                      config_file=spec.config_file, fields=fields, field_origin=origin, options=options,
-                      image_root=source.image_root, source_name=source.name)
+    return RowContext(
+        dataset=spec.name,
+        family=spec.family,
+        metric=spec.metric,
+        role=role,
+        config_file=spec.config_file,
+        fields=fields,
+        field_origin=origin,
+        options=options,
+        image_root=source.image_root,
+        source_name=source.name,
+    )
 
 
 def iter_source_rows(source) -> Iterator[dict]:
@@ -113,8 +169,9 @@ def _source_rows(spec, role: str, index: int, source, rows_for: Callable | None)
     except (MemoryError, RecursionError, AssertionError):
         raise  # resource limits and bugs keep their own traceback
     except Exception as exc:  # the datasets/hub libraries raise many kinds; name the entry to fix
-        raise SourceError(f"{spec.name}: cannot read source {what} in {spec.config_file}: "
-                          f"{type(exc).__name__}: {exc}") from exc
+        raise SourceError(
+            f"{spec.name}: cannot read source {what} in {spec.config_file}: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def iter_records(spec, role: str, rows_for: Callable | None = None, lazy_images: bool = False) -> Iterator[dict]:
@@ -132,5 +189,16 @@ def iter_records(spec, role: str, rows_for: Callable | None = None, lazy_images:
             yield from (records if lazy_images else resolve_images(records))
 
 
-__all__ = ["ADAPTERS", "OPTIONAL_FIELDS", "AdapterDef", "AdapterError", "LazyImage", "RowContext", "SourceError",
-           "context_for", "iter_records", "iter_source_rows", "resolve_images"]
+__all__ = [
+    "ADAPTERS",
+    "OPTIONAL_FIELDS",
+    "AdapterDef",
+    "AdapterError",
+    "LazyImage",
+    "RowContext",
+    "SourceError",
+    "context_for",
+    "iter_records",
+    "iter_source_rows",
+    "resolve_images",
+]

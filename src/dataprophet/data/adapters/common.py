@@ -74,8 +74,15 @@ class RowContext:
         rid = str(index) if value is None or str(value).strip() == "" else str(value).strip()
         return f"{self.source_name}.{rid}" if self.source_name else rid
 
-    def record(self, row_id: str, qa_index: int, image: bytes, question: str, answers: list[str],
-               choices: list[str] | None = None) -> dict:
+    def record(
+        self,
+        row_id: str,
+        qa_index: int,
+        image: bytes,
+        question: str,
+        answers: list[str],
+        choices: list[str] | None = None,
+    ) -> dict:
         return {
             "id": f"{self.dataset}-{self.role}-{row_id}-{qa_index}",
             "dataset": self.dataset,
@@ -87,7 +94,7 @@ class RowContext:
             "metric": self.metric,
         }
 
-    def image(self, value: Any, transform: Callable[[bytes], bytes] | None = None) -> "LazyImage":
+    def image(self, value: Any, transform: Callable[[bytes], bytes] | None = None) -> LazyImage:
         """The row's image, read only when a sampled record needs it (see ``LazyImage``)."""
         return LazyImage(value, self.image_root, self.options.get("image_suffix", "") or "", self, transform)
 
@@ -134,8 +141,10 @@ def _read_path(path: str, image_root: str | None, ctx: RowContext) -> bytes:
     try:
         return candidate.read_bytes()
     except OSError as exc:
-        raise ctx.fail(f"image file {str(candidate)!r} cannot be read ({exc.strerror}); "
-                       f"check image_root / fields.image in {ctx.config_file}") from exc
+        raise ctx.fail(
+            f"image file {str(candidate)!r} cannot be read ({exc.strerror}); "
+            f"check image_root / fields.image in {ctx.config_file}"
+        ) from exc
 
 
 def image_bytes(value: Any, image_root: str | None, suffix: str, ctx: RowContext) -> bytes:

@@ -40,8 +40,10 @@ def ocr_vqa(row: dict, index: int, ctx: RowContext) -> list[dict]:
     questions = ctx.column(row, "question") or []
     answers = ctx.column(row, "answers") or []
     if len(questions) != len(answers):
-        raise ctx.fail(f"row {index}: {len(questions)} questions but {len(answers)} answers "
-                       f"({ctx.where('question')}, {ctx.where('answers')})")
+        raise ctx.fail(
+            f"row {index}: {len(questions)} questions but {len(answers)} answers "
+            f"({ctx.where('question')}, {ctx.where('answers')})"
+        )
     triples = ((i, text(q), answer_list(a)) for i, (q, a) in enumerate(zip(questions, answers)))
     return _pairs(ctx, ctx.row_id(row, index), ctx.column(row, "image"), triples)
 

@@ -59,8 +59,9 @@ def _read_answers(row: dict, ctx: RowContext) -> list[str]:
     return extract(answers, ctx.options.get("answer_regex"))
 
 
-def _single(row: dict, index: int, ctx: RowContext, question: str, answers: list[str],
-            choices: list[str] | None = None) -> list[dict]:
+def _single(
+    row: dict, index: int, ctx: RowContext, question: str, answers: list[str], choices: list[str] | None = None
+) -> list[dict]:
     """One record, or none when question or answer is empty (skipped, never invented)."""
     if not question or not answers:
         return []
@@ -87,8 +88,10 @@ def screenqa(row: dict, index: int, ctx: RowContext) -> list[dict]:
     for item in ctx.column(row, "answers") or []:
         value = item.get(key) if isinstance(item, dict) else item
         if isinstance(item, dict) and key not in item:
-            raise ctx.fail(f"key {key!r} (options.answer_key in {ctx.config_file}) not found in a "
-                           f"ground_truth item; keys are {sorted(item)}")
+            raise ctx.fail(
+                f"key {key!r} (options.answer_key in {ctx.config_file}) not found in a "
+                f"ground_truth item; keys are {sorted(item)}"
+            )
         for ans in answer_list(value):
             if ans not in answers:
                 answers.append(ans)
@@ -104,8 +107,10 @@ def a_okvqa(row: dict, index: int, ctx: RowContext) -> list[dict]:
     if idx is None:  # the test split has no public answers
         return []
     if not isinstance(idx, int) or not 0 <= idx < len(choices):
-        raise ctx.fail(f"correct_choice_idx {idx!r} is not an index into {len(choices)} choices "
-                       f"({ctx.where('correct_choice_idx')})")
+        raise ctx.fail(
+            f"correct_choice_idx {idx!r} is not an index into {len(choices)} choices "
+            f"({ctx.where('correct_choice_idx')})"
+        )
     answers = [choices[idx]]
     if ctx.options.get("keep_direct_answers"):
         answers += [a for a in answer_list(ctx.optional(row, "direct_answers") or []) if a != choices[idx]]

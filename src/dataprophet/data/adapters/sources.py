@@ -35,7 +35,7 @@ class _JsonReader:
         data = self.handle.read(_CHUNK)
         if not data:
             self.eof = True
-        self.buf, self.pos = self.buf[self.pos:] + data, 0
+        self.buf, self.pos = self.buf[self.pos :] + data, 0
 
     def peek(self) -> str:
         """Next non-whitespace character ('' at end of file), not consumed."""
@@ -137,8 +137,9 @@ def iter_local(path: str | Path, records_key: str | None = None) -> Iterator[dic
     raise SourceError(f"{path}: unsupported file type {suffix!r} (use .json, .jsonl or .parquet)")
 
 
-def iter_hf(hub_id: str, split: str, config: str | None = None, data_files=None,
-            revision: str | None = None) -> Iterator[dict]:
+def iter_hf(
+    hub_id: str, split: str, config: str | None = None, data_files=None, revision: str | None = None
+) -> Iterator[dict]:
     """Stream a hub dataset with image decoding off (original bytes, no PIL round trip)."""
     import datasets
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from dataprophet.data.families import FAMILIES
-from dataprophet.truth.scoring import SCORERS
 from dataprophet.data.suite import chart, counting, document, general, mapmath, ocr, spatial
-
+from dataprophet.truth.scoring import SCORERS
 
 # Scorer names a dataset may use: exactly the scorers the evaluation stage knows.
 METRICS: frozenset[str] = frozenset(SCORERS)

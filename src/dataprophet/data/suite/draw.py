@@ -129,8 +129,17 @@ def draw_shape(c: Canvas, shape: str, cx: float, cy: float, size: float, fill, o
         raise ValueError(f"unknown shape {shape!r}; known: {SHAPES}")
 
 
-def cell_positions(rng: random.Random, n: int, cols: int, rows: int, x0: float = 0, y0: float = 0,
-                   w: float = GRID, h: float = GRID, jitter: float = 0.0) -> list[tuple[float, float]]:
+def cell_positions(
+    rng: random.Random,
+    n: int,
+    cols: int,
+    rows: int,
+    x0: float = 0,
+    y0: float = 0,
+    w: float = GRID,
+    h: float = GRID,
+    jitter: float = 0.0,
+) -> list[tuple[float, float]]:
     """Centres of ``n`` distinct random cells of a cols x rows layout, each jittered by +-jitter."""
     cw, ch = w / cols, h / rows
     cells = rng.sample(range(cols * rows), n)

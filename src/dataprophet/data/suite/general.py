@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from dataprophet.data.suite.common import pick, sample
-from dataprophet.data.suite.draw import COLOURS, INK, PALETTE, SHAPES, Canvas, cell_positions, draw_shape, noise_canvas
+from dataprophet.data.suite.draw import COLOURS, INK, PALETTE, SHAPES, cell_positions, draw_shape, noise_canvas
 
 SKIES = ((170, 210, 245), (190, 220, 240), (200, 225, 250))
 GROUNDS = ((190, 170, 130), (140, 140, 135), (150, 115, 85))

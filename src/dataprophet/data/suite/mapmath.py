@@ -11,11 +11,17 @@ from dataprophet.data.suite.draw import COLOURS, INK, PALETTE, WHITE, Canvas, sh
 from dataprophet.data.suite.font import draw_text, draw_text_centered, text_size
 
 GEOM_Q = {
-    ("rectangle", "perimeter"): ("what is the perimeter of the rectangle?", "find the perimeter of this rectangle.",
-                                 "what is the perimeter?"),
+    ("rectangle", "perimeter"): (
+        "what is the perimeter of the rectangle?",
+        "find the perimeter of this rectangle.",
+        "what is the perimeter?",
+    ),
     ("rectangle", "area"): ("what is the area of the rectangle?", "find the area of this rectangle."),
-    ("triangle", "perimeter"): ("what is the perimeter of the triangle?", "find the perimeter of this triangle.",
-                                "what is the perimeter?"),
+    ("triangle", "perimeter"): (
+        "what is the perimeter of the triangle?",
+        "find the perimeter of this triangle.",
+        "what is the perimeter?",
+    ),
     ("triangle", "area"): ("what is the area of the right triangle?", "find the area of this triangle."),
 }
 

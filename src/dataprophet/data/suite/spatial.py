@@ -79,8 +79,9 @@ def make_open(rng: random.Random, size: int) -> dict:
             d = (rng.randint(0, span), rng.randint(0, span))
             if not any(_blocks_overlap(d, t) for t in taken):
                 taken.append(d)
-                draw_shape(c, rng.choice(SHAPES), (d[0] + 1) * CELL, (d[1] + 1) * CELL, 10,
-                           fill=PALETTE[rng.choice(COLOURS)])
+                draw_shape(
+                    c, rng.choice(SHAPES), (d[0] + 1) * CELL, (d[1] + 1) * CELL, 10, fill=PALETTE[rng.choice(COLOURS)]
+                )
                 break
     for label, (col, row), colour in zip("AB", (a, b), rng.sample(COLOURS, 2)):
         x, y = col * CELL, row * CELL
@@ -136,4 +137,3 @@ def make_relation(rng: random.Random, size: int) -> dict:
     if rng.random() < 0.5:
         return sample(c, pick(rng, GRID_COLOUR_Q, rel=RELATIONS[rel], ref=ref_phrase), colours[1])
     return sample(c, pick(rng, GRID_SHAPE_Q, rel=RELATIONS[rel], ref=ref_phrase), shapes[1])
-
