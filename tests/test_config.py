@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from pathlib import Path
 
 import pytest
 import yaml
 
-from dataprophet.config import ConfigError, load_study, load_study_file, validate_against_schema
+from dataprophet.config import ConfigError, load_study, load_study_file, schema_text, validate_against_schema
+from dataprophet.model.modeling import TinyModelSpec
+from dataprophet.settings import (
+    BadRows,
+    ComputeSettings,
+    EvalSettings,
+    ModelSettings,
+    ProphetSettings,
+    Scale,
+    SelectionSettings,
+    TrainSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,3 +59,67 @@ def test_unknown_dataset_name_lists_valid_names():
 def test_repeated_finetune_seeds_are_rejected():
     with pytest.raises(ConfigError, match="finetune_seeds"):
         load_study(_raw(finetune_seeds=[1, 1]))
+
+
+# ------------------------------------------------ the schema and the settings dataclasses agree
+
+SCHEMA = yaml.safe_load(schema_text())
+JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object"}
+# Settings fields that are not config keys of their own section (the study derives them).
+DERIVED = {"TrainSettings": {"max_tiles"}}  # from evaluate.max_tiles
+
+
+def _section(key):
+    node = SCHEMA["properties"][key]
+    return SCHEMA["$defs"][node["$ref"].split("/")[-1]] if "$ref" in node else node
+
+
+def _check_field(cls, name, kind, node):
+    where = f"{cls.__name__}.{name}"
+    if typing.get_origin(kind) is typing.Literal:
+        assert node.get("enum") == list(typing.get_args(kind)), where
+    elif typing.get_origin(kind) is tuple and typing.get_origin(typing.get_args(kind)[0]) is typing.Literal:
+        assert node["items"]["enum"] == list(typing.get_args(typing.get_args(kind)[0])), where
+    elif kind in JSON_TYPES:
+        expected = JSON_TYPES[kind]
+        declared = node.get("type")
+        assert declared == expected or (kind is float and declared == "integer"), where
+    elif type(None) in typing.get_args(kind):
+        assert set(node["type"]) == {"string", "null"}, where
+
+
+@pytest.mark.parametrize(
+    "key, cls",
+    [
+        ("pretrain", TrainSettings),
+        ("finetune", TrainSettings),
+        ("evaluate", EvalSettings),
+        ("prophet", ProphetSettings),
+        ("selection", SelectionSettings),
+        ("model", ModelSettings),
+        ("compute", ComputeSettings),
+        ("tiny_model", TinyModelSpec),
+    ],
+)
+def test_schema_section_matches_its_dataclass(key, cls):
+    """Every field is a config key (and back), with the same type and the same allowed values."""
+    props = _section(key)["properties"]
+    fields = {f.name for f in dataclasses.fields(cls)} - DERIVED.get(cls.__name__, set())
+    assert set(props) == fields, f"{key}: schema has {sorted(set(props) - fields)}, dataclass {sorted(fields - set(props))}"
+    hints = typing.get_type_hints(cls)
+    for name in fields:
+        _check_field(cls, name, hints[name], props[name])
+
+
+def test_top_level_choices_match_the_settings():
+    assert SCHEMA["properties"]["scale"]["enum"] == list(typing.get_args(Scale))
+    assert SCHEMA["properties"]["on_bad_rows"]["enum"] == list(typing.get_args(BadRows))
+
+
+def test_a_derived_field_is_not_a_config_key():
+    raw = _raw()
+    raw["finetune"]["max_tiles"] = 2
+    with pytest.raises(ConfigError, match="'max_tiles' was unexpected"):
+        validate_against_schema(raw)
+    study = load_study(_raw(evaluate={"max_tiles": 3}))
+    assert study.finetune_settings(1).max_tiles == 3 and study.finetune_settings(1).seed == 1

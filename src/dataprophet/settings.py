@@ -25,6 +25,8 @@ TauVariant = Literal["a", "b"]
 BadRows = Literal["error", "skip"]
 AllocationMethod = Literal["uniform", "dataprophet", "oracle"]
 Scale = Literal["mini", "paper"]
+LrScheduler = Literal["constant", "linear", "cosine", "constant_with_warmup"]
+Dtype = Literal["float32", "bfloat16", "float16"]
 
 
 class ConfigError(ValueError):
@@ -90,7 +92,7 @@ class TrainSettings(Settings):
     batch_size: int = 16
     grad_accum: int = 1
     warmup_ratio: float = 0.0
-    lr_scheduler: str = "constant"
+    lr_scheduler: LrScheduler = "constant"
     weight_decay: float = 0.0
     lora_r: int = 8
     lora_alpha: int = 16
@@ -181,7 +183,7 @@ class EvalSettings(Settings):
     # Longer generation budgets for free-text metrics, e.g. {"rouge_l": 256} for Chart2Text.
     max_new_tokens_by_metric: dict = field(default_factory=dict)
     max_tiles: int = 1  # InternVL dynamic tiling: at most this many 448px tiles (+ thumbnail)
-    dtype: str = "float32"
+    dtype: Dtype = "float32"
 
     def tokens_for(self, metric: str) -> int:
         return int(self.max_new_tokens_by_metric.get(metric, self.max_new_tokens))
@@ -217,7 +219,7 @@ class FeatureSettings(Settings):
     batch_size: int = 64
     text_encoder: TextEncoder = "mllm"  # "mllm" (the paper) or "minilm" (sensitivity check)
     max_tiles: int = EvalSettings.max_tiles
-    dtype: str = EvalSettings.dtype
+    dtype: Dtype = EvalSettings.dtype
 
 
 @dataclass(frozen=True, kw_only=True)

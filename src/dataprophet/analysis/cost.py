@@ -42,6 +42,7 @@ def stage_seconds(benchmarks: Path, gpus: dict) -> pd.DataFrame:
 
 
 def cost(benchmarks: Path, out: Path, settings: CostSettings) -> pd.DataFrame:
+    """Per-stage seconds and device-seconds to ``out``, each as a share of fine-tune + evaluate."""
     per_stage = stage_seconds(benchmarks, settings.gpus)
     truth = per_stage[per_stage["stage"].isin(TRUTH_STAGES)]["device_seconds"].sum()
     prophet = per_stage[per_stage["stage"].isin(PROPHET_STAGES)]["device_seconds"].sum()

@@ -15,4 +15,5 @@ from dataprophet.settings import HeatmapSettings
 
 
 def heatmap(matrix: Path, pdf: Path, png: Path, settings: HeatmapSettings) -> None:
+    """Sources as rows, targets as columns, percentages annotated, diverging colours at 0."""
     delta_heatmap(read_matrix(matrix), pdf, png, settings.title)

@@ -1,0 +1,123 @@
+"""The workflow's shape: rule, command and stage module share one name; the CLI is a table;
+every stage writes exactly the output paths it is given (fast, no model)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataprophet.cli import COMMANDS, entry_function, main
+from dataprophet.prophet.factors import FeatureSet, save_features
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = ["a", "b", "c", "d"]
+
+
+def _rules() -> dict[str, str]:
+    """{rule name: its shell command} over every rule file."""
+    rules = {}
+    for path in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        for match in re.finditer(r"^\s*rule (\w+):\n(.*?)(?=^\s*rule \w+:|\Z)", path.read_text(), flags=re.M | re.S):
+            shell = re.search(r"shell:\s*\n\s*(\"[^\n]*)", match.group(2))
+            rules[match.group(1)] = shell.group(1) if shell else ""
+    return rules
+
+
+def test_every_rule_calls_the_command_and_module_of_its_own_name():
+    rules = _rules()
+    assert {"generate", "prepare", "base", "fetch_base", "finetune", "evaluate", "groundtruth", "agreement",
+            "heatmap", "features", "predict", "rank", "cost", "allocate"} == set(rules)
+    for rule, shell in rules.items():
+        command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)
+        assert command, f"rule {rule} does not call a dataprophet command: {shell}"
+        assert command.group(1).replace("-", "_") == rule, f"rule {rule} calls dataprophet {command.group(1)}"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_is_its_stage_modules_entry_function(command):
+    module, _ = COMMANDS[command]
+    assert module.rsplit(".", 1)[1] == command.replace("-", "_")
+    function = entry_function(command)
+    assert function.__module__ == module and function.__doc__
+
+
+def test_the_cli_holds_no_stage_logic():
+    source = (ROOT / "src" / "dataprophet" / "cli.py").read_text()
+    assert len(source.splitlines()) < 200
+    assert not re.search(r"^\s*(import|from) (torch|pandas|numpy|transformers)", source, flags=re.M)
+
+
+# ------------------------------------------------------------- outputs go where the caller says
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def _matrix(values, path: Path) -> Path:
+    pd.DataFrame(values, index=pd.Index(NAMES, name="source"), columns=NAMES).to_csv(path)
+    return path
+
+
+def _features(rng, n: int, shift: float) -> FeatureSet:
+    def rows(d):
+        x = rng.normal(size=(n, d)) + shift
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    return FeatureSet(q=rows(8), a=rows(8), i=rows(8), qa=rows(8), nll=rng.uniform(0.5, 2, n),
+                      ids=[f"s{j}" for j in range(n)])
+
+
+def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
+    rng = np.random.default_rng(0)
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    # Inputs: evaluation scores, two Delta tables, feature files, benchmark files.
+    evaluations = []
+    for model in ["base", *NAMES]:
+        scores = {t: float(rng.uniform(0.2, 0.8)) for t in NAMES}
+        evaluations.append(inputs / f"{model}.json")
+        evaluations[-1].write_text(json.dumps({"model": model, "scores": scores}))
+    delta_b = _matrix(rng.normal(size=(4, 4)), inputs / "delta_b.csv")
+    for split, shift in (("train", 0.5), ("test", 0.4)):
+        (inputs / split).mkdir()
+        for k, name in enumerate(NAMES):
+            save_features(_features(rng, 12, shift + 0.1 * k), inputs / split / f"{name}.npz")
+    bench = inputs / "bench" / "finetune"
+    bench.mkdir(parents=True)
+    pd.DataFrame({"s": [3.0]}).to_csv(bench / "x.tsv", sep="\t", index=False)
+    info = json.dumps({n: {"family": "f" + str(k // 2), "mirrors": n.upper()} for k, n in enumerate(NAMES)})
+    train = [str(inputs / "train" / f"{n}.npz") for n in NAMES]
+    test = [str(inputs / "test" / f"{n}.npz") for n in NAMES]
+
+    calls = [
+        ["groundtruth", "--evaluations", *map(str, evaluations), "--scores", f"{out}/g/S.csv",
+         "--delta", f"{out}/g/D.csv", "--summary", f"{out}/g/T.json",
+         "--sources", json.dumps(NAMES), "--targets", json.dumps(NAMES)],
+        ["agreement", "--deltas", f"{out}/g/D.csv", str(delta_b), "--table", f"{out}/a/x.csv",
+         "--summary", f"{out}/a/y.json", "--labels", '["one", "two"]'],
+        ["heatmap", "--matrix", f"{out}/g/D.csv", "--pdf", f"{out}/h/1.pdf", "--png", f"{out}/h/2.png"],
+        ["predict", "--sources", *train, "--targets", *test, "--terms", f"{out}/p/t.csv", "--metric", f"{out}/p/m.csv",
+         "--pdf", f"{out}/p/f.pdf", "--png", f"{out}/p/f.png", "--kmeans-k", "3"],
+        ["rank", "--truth", f"{out}/g/D.csv", "--terms", f"{out}/p/t.csv", "--noise-ceiling-json", f"{out}/a/y.json",
+         "--tau", f"{out}/r/1.csv", "--summary", f"{out}/r/2.json", "--ablations", f"{out}/r/3.csv",
+         "--comparison", f"{out}/r/4.csv", "--pdf", f"{out}/r/5.pdf", "--png", f"{out}/r/6.png",
+         "--bootstrap", "20", "--datasets", info],
+        ["allocate", "--weights", f"{out}/p/m.csv", "--out", f"{out}/s/w.csv", "--method", "dataprophet",
+         "--budget", "40"],
+        ["cost", "--benchmarks", str(inputs / "bench"), "--out", f"{out}/c/z.csv"],
+        ["select", "--pool", train[0], "--target", test[1], "--out", f"{out}/s/top.csv", "--k", "5"],
+    ]
+    expected = {"g/S.csv", "g/D.csv", "g/T.json", "a/x.csv", "a/y.json", "h/1.pdf", "h/2.png", "p/t.csv",
+                "p/m.csv", "p/f.pdf", "p/f.png", "r/1.csv", "r/2.json", "r/3.csv", "r/4.csv", "r/5.pdf",
+                "r/6.png", "s/w.csv", "c/z.csv", "s/top.csv"}
+    for argv in calls:
+        assert main(argv) == 0, argv[0]
+    assert _files(out) == expected
+    assert len(pd.read_csv(out / "s" / "top.csv")) == 5
+    assert pd.read_csv(out / "s" / "w.csv", index_col=0).sum().eq(40).all()
