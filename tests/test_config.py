@@ -105,7 +105,8 @@ def test_schema_section_matches_its_dataclass(key, cls):
     """Every field is a config key (and back), with the same type and the same allowed values."""
     props = _section(key)["properties"]
     fields = {f.name for f in dataclasses.fields(cls)} - DERIVED.get(cls.__name__, set())
-    assert set(props) == fields, f"{key}: schema has {sorted(set(props) - fields)}, dataclass {sorted(fields - set(props))}"
+    extra, missing = sorted(set(props) - fields), sorted(fields - set(props))
+    assert not extra and not missing, f"{key}: only in the schema {extra}, only in the dataclass {missing}"
     hints = typing.get_type_hints(cls)
     for name in fields:
         _check_field(cls, name, hints[name], props[name])

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from workflow_run import finetune_arguments
 
 from dataprophet.data.suite import generate_splits
 from dataprophet.io.contract import write_table
 from dataprophet.model.modeling import load_base, load_finetuned, save_model_dir
-from dataprophet.settings import TrainSettings, to_flags
+from dataprophet.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 # The paper recipe's shape at tiny size: full fine-tuning, vision tower and projector frozen,
@@ -48,16 +48,7 @@ def _launch(root: Path, processes: int, out: str) -> subprocess.CompletedProcess
         str(processes),
         "-m",
         "dataprophet.cli",
-        "finetune",
-        "--base",
-        str(root / "base"),
-        "--train",
-        str(root / "train.parquet"),
-        *shlex.split(to_flags(SETTINGS)),
-        "--out",
-        str(root / out),
-        "--checkpoints",
-        str(root / f"{out}.ckpt"),
+        *finetune_arguments(root, out, SETTINGS),
     ]
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)

@@ -30,8 +30,22 @@ def _rules() -> dict[str, str]:
 
 def test_every_rule_calls_the_command_and_module_of_its_own_name():
     rules = _rules()
-    assert {"generate", "prepare", "base", "fetch_base", "finetune", "evaluate", "groundtruth", "agreement",
-            "heatmap", "features", "predict", "rank", "cost", "allocate"} == set(rules)
+    assert {
+        "generate",
+        "prepare",
+        "base",
+        "fetch_base",
+        "finetune",
+        "evaluate",
+        "groundtruth",
+        "agreement",
+        "heatmap",
+        "features",
+        "predict",
+        "rank",
+        "cost",
+        "allocate",
+    } == set(rules)
     for rule, shell in rules.items():
         command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)
         assert command, f"rule {rule} does not call a dataprophet command: {shell}"
@@ -69,8 +83,9 @@ def _features(rng, n: int, shift: float) -> FeatureSet:
         x = rng.normal(size=(n, d)) + shift
         return x / np.linalg.norm(x, axis=1, keepdims=True)
 
-    return FeatureSet(q=rows(8), a=rows(8), i=rows(8), qa=rows(8), nll=rng.uniform(0.5, 2, n),
-                      ids=[f"s{j}" for j in range(n)])
+    return FeatureSet(
+        q=rows(8), a=rows(8), i=rows(8), qa=rows(8), nll=rng.uniform(0.5, 2, n), ids=[f"s{j}" for j in range(n)]
+    )
 
 
 def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
@@ -96,26 +111,112 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
     test = [str(inputs / "test" / f"{n}.npz") for n in NAMES]
 
     calls = [
-        ["groundtruth", "--evaluations", *map(str, evaluations), "--scores", f"{out}/g/S.csv",
-         "--delta", f"{out}/g/D.csv", "--summary", f"{out}/g/T.json",
-         "--sources", json.dumps(NAMES), "--targets", json.dumps(NAMES)],
-        ["agreement", "--deltas", f"{out}/g/D.csv", str(delta_b), "--table", f"{out}/a/x.csv",
-         "--summary", f"{out}/a/y.json", "--labels", '["one", "two"]'],
+        [
+            "groundtruth",
+            "--evaluations",
+            *map(str, evaluations),
+            "--scores",
+            f"{out}/g/S.csv",
+            "--delta",
+            f"{out}/g/D.csv",
+            "--summary",
+            f"{out}/g/T.json",
+            "--sources",
+            json.dumps(NAMES),
+            "--targets",
+            json.dumps(NAMES),
+        ],
+        [
+            "agreement",
+            "--deltas",
+            f"{out}/g/D.csv",
+            str(delta_b),
+            "--table",
+            f"{out}/a/x.csv",
+            "--summary",
+            f"{out}/a/y.json",
+            "--labels",
+            '["one", "two"]',
+        ],
         ["heatmap", "--matrix", f"{out}/g/D.csv", "--pdf", f"{out}/h/1.pdf", "--png", f"{out}/h/2.png"],
-        ["predict", "--sources", *train, "--targets", *test, "--terms", f"{out}/p/t.csv", "--metric", f"{out}/p/m.csv",
-         "--pdf", f"{out}/p/f.pdf", "--png", f"{out}/p/f.png", "--kmeans-k", "3"],
-        ["rank", "--truth", f"{out}/g/D.csv", "--terms", f"{out}/p/t.csv", "--noise-ceiling-json", f"{out}/a/y.json",
-         "--tau", f"{out}/r/1.csv", "--summary", f"{out}/r/2.json", "--ablations", f"{out}/r/3.csv",
-         "--comparison", f"{out}/r/4.csv", "--pdf", f"{out}/r/5.pdf", "--png", f"{out}/r/6.png",
-         "--bootstrap", "20", "--datasets", info],
-        ["allocate", "--weights", f"{out}/p/m.csv", "--out", f"{out}/s/w.csv", "--method", "dataprophet",
-         "--budget", "40"],
+        [
+            "predict",
+            "--sources",
+            *train,
+            "--targets",
+            *test,
+            "--terms",
+            f"{out}/p/t.csv",
+            "--metric",
+            f"{out}/p/m.csv",
+            "--pdf",
+            f"{out}/p/f.pdf",
+            "--png",
+            f"{out}/p/f.png",
+            "--kmeans-k",
+            "3",
+        ],
+        [
+            "rank",
+            "--truth",
+            f"{out}/g/D.csv",
+            "--terms",
+            f"{out}/p/t.csv",
+            "--noise-ceiling-json",
+            f"{out}/a/y.json",
+            "--tau",
+            f"{out}/r/1.csv",
+            "--summary",
+            f"{out}/r/2.json",
+            "--ablations",
+            f"{out}/r/3.csv",
+            "--comparison",
+            f"{out}/r/4.csv",
+            "--pdf",
+            f"{out}/r/5.pdf",
+            "--png",
+            f"{out}/r/6.png",
+            "--bootstrap",
+            "20",
+            "--datasets",
+            info,
+        ],
+        [
+            "allocate",
+            "--weights",
+            f"{out}/p/m.csv",
+            "--out",
+            f"{out}/s/w.csv",
+            "--method",
+            "dataprophet",
+            "--budget",
+            "40",
+        ],
         ["cost", "--benchmarks", str(inputs / "bench"), "--out", f"{out}/c/z.csv"],
         ["select", "--pool", train[0], "--target", test[1], "--out", f"{out}/s/top.csv", "--k", "5"],
     ]
-    expected = {"g/S.csv", "g/D.csv", "g/T.json", "a/x.csv", "a/y.json", "h/1.pdf", "h/2.png", "p/t.csv",
-                "p/m.csv", "p/f.pdf", "p/f.png", "r/1.csv", "r/2.json", "r/3.csv", "r/4.csv", "r/5.pdf",
-                "r/6.png", "s/w.csv", "c/z.csv", "s/top.csv"}
+    expected = {
+        "g/S.csv",
+        "g/D.csv",
+        "g/T.json",
+        "a/x.csv",
+        "a/y.json",
+        "h/1.pdf",
+        "h/2.png",
+        "p/t.csv",
+        "p/m.csv",
+        "p/f.pdf",
+        "p/f.png",
+        "r/1.csv",
+        "r/2.json",
+        "r/3.csv",
+        "r/4.csv",
+        "r/5.pdf",
+        "r/6.png",
+        "s/w.csv",
+        "c/z.csv",
+        "s/top.csv",
+    }
     for argv in calls:
         assert main(argv) == 0, argv[0]
     assert _files(out) == expected

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from netguard.guarded import offline_env
+from workflow_run import snakemake_command
 
 from dataprophet.config import ConfigError, load_study, load_study_file
 from dataprophet.data.prepare import sample_dataset
@@ -87,22 +88,10 @@ def test_paper_config_errors_name_the_key():
 
 @pytest.mark.integration
 def test_paper_dag_dry_run_lists_every_job(tmp_path):
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "-d",
-        str(tmp_path),
-        "-n",
-        "-p",
-        "--configfile",
-        str(ROOT / "config" / "paper.yaml"),
-        "--workflow-profile",
-        str(ROOT / "profiles" / "slurm"),
-        "--slurm-no-account",
-    ]
+    profile = ROOT / "profiles" / "slurm"
+    cmd = snakemake_command(
+        tmp_path, ROOT / "config" / "paper.yaml", "-n", "-p", "--workflow-profile", str(profile), "--slurm-no-account"
+    )
     result = subprocess.run(cmd, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
     out = result.stdout + result.stderr
@@ -294,21 +283,8 @@ def paper_fixture_run(tmp_path_factory):
         "prophet": {"kmeans_k": 2, "batch_size": 4, "bootstrap": 20, "jobs_per_dataset": True},
     }
     (root / "paperfix.yaml").write_text(yaml.safe_dump(config))
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "results/paperfix/tables/delta.csv",
-        "results/paperfix/tables/metric.csv",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "-d",
-        str(root),
-        "--cores",
-        "2",
-        "--configfile",
-        str(root / "paperfix.yaml"),
-    ]
+    targets = ["results/paperfix/tables/delta.csv", "results/paperfix/tables/metric.csv"]
+    cmd = snakemake_command(root, root / "paperfix.yaml", *targets, "--cores", "2")
     result = subprocess.run(cmd, cwd=root, env=_env(root), capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     return root, expected

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -15,11 +14,12 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from workflow_run import finetune_arguments
 
 from dataprophet.data.suite import generate_splits
 from dataprophet.io.contract import write_table
 from dataprophet.model.modeling import save_model_dir
-from dataprophet.settings import TrainSettings, to_flags
+from dataprophet.settings import TrainSettings
 
 SETTINGS = TrainSettings(method="lora", learning_rate=2e-3, max_steps=60, batch_size=8, save_steps=10, logging_steps=10)
 
@@ -39,16 +39,7 @@ def _command(root: Path, out: str) -> list[str]:
         sys.executable,
         "-m",
         "dataprophet.cli",
-        "finetune",
-        "--base",
-        str(root / "base"),
-        "--train",
-        str(root / "train.parquet"),
-        *shlex.split(to_flags(SETTINGS)),
-        "--out",
-        str(root / out),
-        "--checkpoints",
-        str(root / f"{out}.ckpt"),
+        *finetune_arguments(root, out, SETTINGS),
     ]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from workflow_run import snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "tests" / "slurm"
@@ -54,16 +55,9 @@ MODEL_RULES = ("base", "finetune", "evaluate", "features")
 @pytest.mark.integration
 def test_smoke_study_runs_through_slurm(slurm, tmp_path):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", **slurm)
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "-d",
-        str(tmp_path),
-        "--configfile",
-        str(ROOT / "config" / "smoke.yaml"),
+    cmd = snakemake_command(
+        tmp_path,
+        ROOT / "config" / "smoke.yaml",
         "--workflow-profile",
         str(ROOT / "profiles" / "slurm"),
         "--slurm-status-command",
@@ -80,7 +74,7 @@ def test_smoke_study_runs_through_slurm(slurm, tmp_path):
         # its partition routing (model rules on the "gpu" partition) and shrink the rest.
         "--set-resources",
         *[f"{rule}:{key}" for rule in MODEL_RULES for key in ("slurm_partition=gpu", "mem_mb=2000", "cpus_per_task=1")],
-    ]
+    )
     result = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     output = result.stdout + result.stderr

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from netguard.guarded import NETGUARD, offline_env
 from snakemake_records import finished_outputs
+from workflow_run import snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
@@ -23,20 +24,7 @@ SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
 def _snakemake(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
     """Run the smoke study with every Python process barred from the network."""
     env = offline_env(workdir / "network_attempts.log")
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--configfile",
-        str(ROOT / "config" / "smoke.yaml"),
-        "--cores",
-        "2",
-        *extra,
-    ]
+    cmd = snakemake_command(workdir, ROOT / "config" / "smoke.yaml", "--cores", "2", *extra)
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -200,19 +188,7 @@ def test_killed_snakemake_reruns_only_unfinished_jobs(tmp_path):
     before = _mtimes(kept)
 
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "Snakefile"),
-        "-d",
-        str(tmp_path),
-        "--configfile",
-        str(ROOT / "config" / "smoke.yaml"),
-        "--cores",
-        "2",
-    ]
+    cmd = snakemake_command(tmp_path, ROOT / "config" / "smoke.yaml", "--cores", "2")
     process = subprocess.Popen(
         cmd, cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

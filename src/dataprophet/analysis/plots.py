@@ -15,65 +15,58 @@ def _save(fig, pdf: str | Path, png: str | Path) -> None:
             fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
 
 
-def delta_heatmap(delta: pd.DataFrame, pdf: str | Path, png: str | Path, title: str) -> None:
-    """Sources as rows, targets as columns, annotated percentages, diverging colours at 0."""
+def _heatmap(
+    matrix: pd.DataFrame, pdf: str | Path, png: str | Path, title: str, labels: tuple[str, str], **style
+) -> None:
+    """An annotated sources x targets heatmap (``style``: seaborn options), as PDF and PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    size = max(6.0, 0.7 * len(delta.columns) + 2)
+    size = max(6.0, 0.7 * len(matrix.columns) + 2)
     fig, ax = plt.subplots(figsize=(size, size * 0.8))
+    sns.heatmap(matrix, ax=ax, annot=True, annot_kws={"size": 7}, linewidths=0.5, **style)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title(title)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    _save(fig, pdf, png)
+    plt.close(fig)
+
+
+def delta_heatmap(delta: pd.DataFrame, pdf: str | Path, png: str | Path, title: str) -> None:
+    """Sources as rows, targets as columns, annotated percentages, diverging colours at 0."""
     limit = float(abs(delta.to_numpy()).max()) or 1.0
-    sns.heatmap(
+    _heatmap(
         delta * 100,
-        ax=ax,
+        pdf,
+        png,
+        title,
+        ("target (evaluated on)", "source (fine-tuned on)"),
         cmap="RdBu_r",
         center=0,
         vmin=-limit * 100,
         vmax=limit * 100,
-        annot=True,
         fmt=".1f",
-        annot_kws={"size": 7},
-        linewidths=0.5,
         cbar_kws={"label": "relative improvement Delta (%)"},
     )
-    ax.set_xlabel("target (evaluated on)")
-    ax.set_ylabel("source (fine-tuned on)")
-    ax.set_title(title)
-    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
-    _save(fig, pdf, png)
-    plt.close(fig)
 
 
 def metric_heatmap(metric: pd.DataFrame, pdf: str | Path, png: str | Path, title: str) -> None:
     """M(s->t) scaled per target column (M / column max): the ranking each target sees."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
     scaled = metric / metric.abs().max(axis=0)
-    size = max(6.0, 0.7 * len(metric.columns) + 2)
-    fig, ax = plt.subplots(figsize=(size, size * 0.8))
-    sns.heatmap(
+    _heatmap(
         scaled,
-        ax=ax,
+        pdf,
+        png,
+        title,
+        ("target", "source"),
         cmap="viridis",
-        annot=True,
         fmt=".2f",
-        annot_kws={"size": 7},
-        linewidths=0.5,
         cbar_kws={"label": "M(s->t) / max over sources"},
     )
-    ax.set_xlabel("target")
-    ax.set_ylabel("source")
-    ax.set_title(title)
-    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
-    _save(fig, pdf, png)
-    plt.close(fig)
 
 
 def tau_by_target(per_item: pd.DataFrame, summary: dict, pdf: str | Path, png: str | Path) -> None:

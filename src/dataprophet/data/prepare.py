@@ -21,8 +21,6 @@ from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import ContractError, split_rejects, validate_records, write_table
 from dataprophet.settings import PrepareSettings
 
-ROLES = ("train", "test")
-
 
 def prepare(
     dataset: str,

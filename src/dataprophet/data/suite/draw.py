@@ -31,8 +31,6 @@ SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "diamond")
 INK = (25, 25, 25)
 WHITE = (255, 255, 255)
 PAPER = (245, 245, 240)
-LIGHT_GREY = (215, 215, 215)
-MID_GREY = (150, 150, 150)
 # Light, low-saturation backdrops that none of the answer colours can be mistaken for.
 BACKDROPS: tuple[tuple[int, int, int], ...] = (
     (236, 236, 236),

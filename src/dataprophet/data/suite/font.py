@@ -40,7 +40,6 @@ _RAW = {
 }
 
 GLYPH_W, GLYPH_H = 3, 5
-DIGITS = "0123456789"
 LETTERS = "".join(ch for ch in _RAW if ch.isalpha())
 
 # Per glyph: the runs of lit cells per row, as (row, col, length), so a glyph is a handful of
