@@ -7,7 +7,7 @@
 
 import os
 
-from dataprophet.config import load_study, validate_against_schema
+from dataprophet.config import coerce_by_schema, load_study, validate_against_schema
 from dataprophet.settings import to_flags
 
 
@@ -20,6 +20,8 @@ if not workflow.overwrite_configfiles:
 
 
 # Validated once, at DAG build: key names and types (JSON schema), then dataset names.
+# Command-line overrides arrive as text; they are read as the schema's types first.
+config.update(coerce_by_schema(config))
 validate_against_schema(config)
 STUDY = load_study(config, base_dir=workflow.basedir)
 R = STUDY.results

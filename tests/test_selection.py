@@ -1,4 +1,4 @@
-"""Budget allocation and per-sample selection (METHOD.md sections 5-7): hand-worked cases."""
+"""Budget allocation and per-sample selection (docs/method.md, section 6): hand-worked cases."""
 
 from __future__ import annotations
 

@@ -246,6 +246,41 @@ def schema_text() -> str:
     return resources.files("dataprophet").joinpath("schema", "config.schema.yaml").read_text()
 
 
+_SCALAR_TYPES = {"integer", "number", "boolean", "null"}
+
+
+def _coerce(value, node: dict, defs: dict):
+    """``value`` with text turned into the number, boolean or null the schema asks for."""
+    if "$ref" in node:
+        node = defs[node["$ref"].split("/")[-1]]
+    if isinstance(value, dict):
+        props = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        return {k: _coerce(v, props.get(k, extra if isinstance(extra, dict) else {}), defs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_coerce(v, node.get("items", {}), defs) for v in value]
+    types = node.get("type", [])
+    types = {types} if isinstance(types, str) else set(types)
+    if isinstance(value, str) and types & _SCALAR_TYPES and "string" not in types:
+        import yaml
+
+        parsed = yaml.safe_load(value)
+        if parsed is None or isinstance(parsed, (bool, int, float)):
+            return float(parsed) if "number" in types and isinstance(parsed, int) and not isinstance(parsed, bool) else parsed
+    return value
+
+
+def coerce_by_schema(raw: dict) -> dict:
+    """Snakemake reads nested ``--config`` values as text (``finetune='{learning_rate: 2.0e-3}'``
+    gives the string "2.0e-3"): turn such text into the type the schema asks for, so a
+    command-line override means what it says. Values of the wrong kind are left for the
+    schema check to name."""
+    import yaml
+
+    schema = yaml.safe_load(schema_text())
+    return _coerce(dict(raw), schema, schema.get("$defs", {}))
+
+
 def validate_against_schema(raw: dict) -> None:
     """JSON-schema check with a message that names the offending key."""
     import jsonschema

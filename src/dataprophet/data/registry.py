@@ -21,7 +21,7 @@ from dataprophet.data.adapters import ADAPTERS, OPTIONAL_FIELDS
 from dataprophet.data.families import FAMILIES
 from dataprophet.truth.scoring import SCORERS
 
-# The paper's order (METHOD.md section 1): family by family.
+# The paper's order (docs/method.md, section 1): family by family.
 PAPER_ORDER = (
     "ocr_vqa",
     "screenqa",

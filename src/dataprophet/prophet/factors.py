@@ -5,7 +5,7 @@
 Inputs are per-dataset ``FeatureSet``s written by the feature-extraction stage: unit-norm
 question / answer / image / question+answer embeddings and the per-sample mean answer-token
 negative log-likelihood under the frozen base model. Sources are train splits, targets test
-splits (METHOD.md sections 1 and 3).
+splits (docs/method.md, sections 1 and 3).
 
 Choices made where the paper is silent (each also stated at the function concerned):
 

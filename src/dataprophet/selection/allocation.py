@@ -1,4 +1,4 @@
-"""Data selection under a fixed budget (METHOD.md sections 5-7), as pure functions.
+"""Data selection under a fixed budget (docs/method.md, section 6), as pure functions.
 
 Two uses of the DataProphet score once it has been computed:
 
@@ -32,7 +32,7 @@ Choices made where the paper is silent (each also stated at the function concern
   reweight by, so the oracle falls back to uniform and emits an ``AllocationWarning``
   saying so.
 * **Negative DataProphet scores are errors.** The paper's M is meant to be a product of
-  non-negative terms; ``metric.metric_matrix`` does not clip, so a negative M means a
+  non-negative terms; ``prophet.factors.metric_matrix`` does not clip, so a negative M means a
   negative mean cosine or Sil + H < 0 upstream, and Algorithm 1 is undefined for it.
 * **Pool caps.** With ``pool_sizes`` a source never gets more than its pool; the excess is
   redistributed over the uncapped sources in proportion to their weights (water-filling,
@@ -71,7 +71,7 @@ __all__ = [
 METHODS = get_args(AllocationMethod)
 
 # A per-sample similarity is a mean cosine, so in [-1, 1]; embeddings are unit-norm only
-# within UNIT_NORM_TOL (metric.py), so a cosine can exceed 1 by about twice that.
+# within UNIT_NORM_TOL (prophet/factors.py), so a cosine can exceed 1 by about twice that.
 _SIM_SLACK = 3 * UNIT_NORM_TOL
 
 
@@ -252,7 +252,7 @@ def _allocate_one(weights: pd.Series, budget, method: str, pool_sizes: pd.Series
 
 
 def allocate(weights: pd.Series, budget: int, method: str, pool_sizes: pd.Series | None = None) -> pd.Series:
-    """Samples per source for one target, summing exactly to ``budget`` (METHOD.md section 5).
+    """Samples per source for one target, summing exactly to ``budget`` (docs/method.md, section 6).
 
     ``weights``: one value per source (index = source names) for this target: ignored except
     for its labels under "uniform" (but must be finite); M(source -> target) under
@@ -272,27 +272,27 @@ def allocate(weights: pd.Series, budget: int, method: str, pool_sizes: pd.Series
 
 
 def allocation_table(
-    metric: pd.DataFrame, budget: int, method: str, pool_sizes: pd.Series | None = None
+    weights: pd.DataFrame, budget: int, method: str, pool_sizes: pd.Series | None = None
 ) -> pd.DataFrame:
     """Sources x targets counts: each column is ``allocate`` on that target's column.
 
-    ``metric`` is the DataProphet matrix for "dataprophet", the Delta matrix for "oracle",
+    ``weights`` is the DataProphet matrix for "dataprophet", the Delta matrix for "oracle",
     and any matrix with the right labels for "uniform". The same ``pool_sizes`` (per
     source) cap every column; each target gets its own full budget. Errors and warnings
     name the target.
     """
-    if not isinstance(metric, pd.DataFrame):
-        raise AllocationError(f"metric must be a pandas DataFrame (sources x targets), got {type(metric).__name__}")
-    if metric.shape[0] == 0 or metric.shape[1] == 0:
-        raise AllocationError(f"metric matrix is empty (shape {metric.shape})")
-    for axis, label in ((metric.index, "source (row)"), (metric.columns, "target (column)")):
+    if not isinstance(weights, pd.DataFrame):
+        raise AllocationError(f"weights must be a pandas DataFrame (sources x targets), got {type(weights).__name__}")
+    if weights.shape[0] == 0 or weights.shape[1] == 0:
+        raise AllocationError(f"weights matrix is empty (shape {weights.shape})")
+    for axis, label in ((weights.index, "source (row)"), (weights.columns, "target (column)")):
         if axis.has_duplicates:
             dup = sorted({str(s) for s in axis[axis.duplicated()]})
-            raise AllocationError(f"duplicate {label} label(s) in metric: {dup}")
+            raise AllocationError(f"duplicate {label} label(s) in weights: {dup}")
     columns = {}
-    for target in metric.columns:
-        columns[target] = _allocate(metric[target], budget, method, pool_sizes, context=f"target {target!r}: ")
-    out = pd.DataFrame(columns, index=metric.index.copy(), columns=metric.columns.copy()).astype(np.int64)
+    for target in weights.columns:
+        columns[target] = _allocate(weights[target], budget, method, pool_sizes, context=f"target {target!r}: ")
+    out = pd.DataFrame(columns, index=weights.index.copy(), columns=weights.columns.copy()).astype(np.int64)
     out.index.name, out.columns.name = "source", "target"
     return out
 
@@ -301,7 +301,7 @@ def allocation_table(
 
 
 def select_top_k(scores: pd.Series, k: int) -> pd.Index:
-    """Ids of the ``k`` highest-scoring samples, best first (METHOD.md section 6).
+    """Ids of the ``k`` highest-scoring samples, best first (docs/method.md, section 6).
 
     Ties are broken by id ascending (numeric order for a numeric index, else ``str`` order)
     so that the selection is reproducible regardless of input order. ``scores`` is indexed
@@ -347,7 +347,7 @@ def per_sample_scores(qsim, asim, isim, ppl_sample, ppl_target) -> np.ndarray:
     ``qsim``, ``asim``, ``isim``: (n,) expected cosines of each sample's question, answer and
     image embedding with the target's (in [-1, 1] up to the unit-norm tolerance);
     ``ppl_sample``: (n,) each sample's own answer perplexity; ``ppl_target``: the scalar
-    PPL(T). No diversity term (a single sample has none). As in ``metric.py``,
+    PPL(T). No diversity term (a single sample has none). As in ``prophet.factors``,
     similarities are not clipped, so two negative factors multiply to a positive score.
     Raises ``SelectionError`` for mismatched shapes, empty or non-finite input,
     similarities out of range, or perplexities that are not positive.
