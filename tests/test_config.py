@@ -130,14 +130,17 @@ def test_command_line_overrides_are_read_as_the_schema_types():
     """Snakemake passes nested --config values as text; they must mean what they say."""
     from dataprophet.config import coerce_by_schema
 
-    raw = _raw(finetune={"method": "lora", "learning_rate": "2.0e-3", "freeze_vision": "false", "max_steps": "7"},
-               finetune_seeds=["0", "1"], prophet={"kmeans_k": "4", "tau_variant": "a"},
-               evaluate={"max_new_tokens_by_metric": {"rouge_l": "32"}}, model={"revision": "null"})
+    raw = _raw(
+        finetune={"method": "lora", "learning_rate": "2.0e-3", "freeze_vision": "false", "max_steps": "7"},
+        finetune_seeds=["0", "1"],
+        prophet={"kmeans_k": "4", "tau_variant": "a"},
+        evaluate={"max_new_tokens_by_metric": {"rouge_l": "32"}},
+    )
     raw.pop("scale")
     fixed = coerce_by_schema(raw)
     assert fixed["finetune"] == {"method": "lora", "learning_rate": 0.002, "freeze_vision": False, "max_steps": 7}
     assert fixed["finetune_seeds"] == [0, 1] and fixed["prophet"] == {"kmeans_k": 4, "tau_variant": "a"}
-    assert fixed["evaluate"]["max_new_tokens_by_metric"] == {"rouge_l": 32} and fixed["model"]["revision"] is None
+    assert fixed["evaluate"]["max_new_tokens_by_metric"] == {"rouge_l": 32}
     fixed["scale"] = "mini"
     validate_against_schema(fixed)
     with pytest.raises(ConfigError, match="'finetune.learning_rate'"):

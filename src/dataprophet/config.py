@@ -265,8 +265,10 @@ def _coerce(value, node: dict, defs: dict):
         import yaml
 
         parsed = yaml.safe_load(value)
-        if parsed is None or isinstance(parsed, (bool, int, float)):
-            return float(parsed) if "number" in types and isinstance(parsed, int) and not isinstance(parsed, bool) else parsed
+        if isinstance(parsed, bool) or parsed is None:
+            return parsed
+        if isinstance(parsed, (int, float)):
+            return float(parsed) if "number" in types and "integer" not in types else parsed
     return value
 
 
