@@ -134,6 +134,7 @@ def test_command_line_overrides_are_read_as_the_schema_types():
         finetune={"method": "lora", "learning_rate": "2.0e-3", "freeze_vision": "false", "max_steps": "7"},
         finetune_seeds=["0", "1"],
         prophet={"kmeans_k": "4", "tau_variant": "a"},
+        pretrain={"learning_rate": "2e-3"},
         evaluate={"max_new_tokens_by_metric": {"rouge_l": "32"}},
     )
     raw.pop("scale")
@@ -141,6 +142,7 @@ def test_command_line_overrides_are_read_as_the_schema_types():
     assert fixed["finetune"] == {"method": "lora", "learning_rate": 0.002, "freeze_vision": False, "max_steps": 7}
     assert fixed["finetune_seeds"] == [0, 1] and fixed["prophet"] == {"kmeans_k": 4, "tau_variant": "a"}
     assert fixed["evaluate"]["max_new_tokens_by_metric"] == {"rouge_l": 32}
+    assert fixed["pretrain"]["learning_rate"] == 0.002
     fixed["scale"] = "mini"
     validate_against_schema(fixed)
     with pytest.raises(ConfigError, match="'finetune.learning_rate'"):

@@ -265,6 +265,11 @@ def _coerce(value, node: dict, defs: dict):
         import yaml
 
         parsed = yaml.safe_load(value)
+        if isinstance(parsed, str) and "number" in types:  # YAML 1.1 reads "2e-3" as text
+            try:
+                return float(parsed)
+            except ValueError:
+                return value
         if isinstance(parsed, bool) or parsed is None:
             return parsed
         if isinstance(parsed, (int, float)):
