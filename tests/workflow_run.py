@@ -19,9 +19,9 @@ def snakemake_command(workdir: Path, configfile: Path, *extra: str) -> list[str]
         str(ROOT / "Snakefile"),
         "-d",
         str(workdir),
-        "--configfile",
-        str(configfile),
         *extra,
+        "--configfile",  # last: it takes every value up to the next option
+        str(configfile),
     ]
 
 

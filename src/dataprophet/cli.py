@@ -96,7 +96,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, (_, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
         if name == command:
-            p.set_defaults(settings_cls=add_arguments(p, entry_function(name)))
+            function = entry_function(name)
+            p.set_defaults(settings_cls=add_arguments(p, function))
+            p.epilog = importlib.import_module(COMMANDS[name][0]).__doc__  # says how to reproduce
+            p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
