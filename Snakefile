@@ -6,9 +6,10 @@
 # the same name (README, "Architecture").
 
 import os
+from typing import get_args
 
 from dataprophet.config import coerce_by_schema, load_study, validate_against_schema
-from dataprophet.settings import to_flags
+from dataprophet.settings import AllocationMethod, to_flags
 
 
 # A study config is complete on its own: `--configfile` replaces the default mini study
@@ -40,7 +41,7 @@ wildcard_constraints:
     model=rf"base|seed\d+/({DATASET_PATTERN})",
     # the tables of the primary seed sit in tables/, those of other seeds in tables/seed<k>/
     seed_dir=r"(seed\d+/)?",
-    method="uniform|dataprophet|oracle",
+    method="|".join(get_args(AllocationMethod)),
 
 
 

@@ -222,3 +222,23 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
     assert _files(out) == expected
     assert len(pd.read_csv(out / "s" / "top.csv")) == 5
     assert pd.read_csv(out / "s" / "w.csv", index_col=0).sum().eq(40).all()
+
+
+def test_generated_test_split_does_not_depend_on_the_train_size(tmp_path):
+    """The mini data stage draws the test split before the train split."""
+    paths = {}
+    for train_size in (4, 12):
+        out = tmp_path / str(train_size)
+        argv = [
+            "generate",
+            "--dataset",
+            "chart_bar",
+            "--sizes",
+            json.dumps({"pretrain": 3, "train": train_size, "test": 5}),
+        ]
+        for split in ("pretrain", "train", "test"):
+            argv += [f"--{split}", str(out / f"{split}.parquet")]
+        assert main(argv) == 0
+        paths[train_size] = out
+    assert (paths[4] / "test.parquet").read_bytes() == (paths[12] / "test.parquet").read_bytes()
+    assert len(pd.read_parquet(paths[12] / "train.parquet")) == 12

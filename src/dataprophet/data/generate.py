@@ -12,7 +12,9 @@ from dataprophet.data.suite import generate_splits
 from dataprophet.io.contract import write_table
 from dataprophet.settings import GenerateSettings
 
-SPLITS = ("pretrain", "train", "test")
+# Generation order: splits are disjoint, each drawing past what earlier ones took, so the
+# test split comes before the train split and stays the same whatever the train size.
+SPLITS = ("pretrain", "test", "train")
 
 
 def generate(dataset: str, pretrain: Path, train: Path, test: Path, settings: GenerateSettings) -> None:
@@ -22,5 +24,5 @@ def generate(dataset: str, pretrain: Path, train: Path, test: Path, settings: Ge
         raise ValueError(f"sizes {settings.sizes} give no positive sample count for split(s) {missing}")
     sizes = {s: int(settings.sizes[s]) for s in SPLITS}
     splits = generate_splits(dataset, sizes, seed=settings.seed, image_size=settings.image_size)
-    for split, path in zip(SPLITS, (pretrain, train, test)):
+    for split, path in (("pretrain", pretrain), ("train", train), ("test", test)):
         write_table(splits[split], path)
