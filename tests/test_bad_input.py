@@ -89,7 +89,7 @@ def test_folder_dataset_errors_name_the_line(tmp_path):
         + json.dumps({"image": "missing.png", "question": "q?", "answer": "a"})
         + "\n"
     )
-    with pytest.raises(ContractError, match="data.jsonl: line 2: image file .*missing.png does not exist"):
+    with pytest.raises(ContractError, match="data.jsonl: line 2: image .*missing.png does not exist"):
         load_user_dataset(folder)
     (folder / "data.jsonl").write_text('{"image": "a.png", "question": "q?"}\n')
     with pytest.raises(ContractError, match="line 1: missing field 'answer'"):
@@ -97,6 +97,117 @@ def test_folder_dataset_errors_name_the_line(tmp_path):
     (folder / "data.jsonl").write_text("{not json\n")
     with pytest.raises(ContractError, match="line 1: not valid JSON"):
         load_user_dataset(folder)
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (
+            {"image": "a.png", "question": "q?", "answers": "cat"},
+            r"field 'answers' must be a non-empty list of strings",
+        ),
+        ({"image": "a.png", "question": "q?", "answer": None}, r"field 'answer' must be a non-empty string, got null"),
+        ({"image": "a.png", "question": "q?", "answers": ["cat", 3]}, r"field 'answers' must be a non-empty string"),
+        ({"image": None, "question": "q?", "answer": "a"}, r"field 'image' must be a non-empty string, got null"),
+        ({"image": "sub", "question": "q?", "answer": "a"}, r"image .*sub is a folder, not an image file"),
+        ({"image": "a.png", "question": "", "answer": "a"}, r"field 'question' must be a non-empty string"),
+        ("just a string", r"expected a JSON object .* got a str"),
+    ],
+)
+def test_folder_dataset_rows_are_checked_for_what_they_mean(tmp_path, line, message):
+    """A value of the wrong kind is an error naming the file and line, never guessed at."""
+    folder = tmp_path / "mine"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.png").write_bytes(_png())
+    good = json.dumps({"image": "a.png", "question": "q?", "answer": "a"})
+    (folder / "data.jsonl").write_text(good + "\n" + json.dumps(line) + "\n")
+    with pytest.raises(ContractError, match=r"data.jsonl: line 2: " + message):
+        load_user_dataset(folder)
+
+
+def test_an_empty_folder_dataset_is_named(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "data.jsonl").write_text("\n")
+    with pytest.raises(ContractError, match=r"mine/data.jsonl: no samples"):
+        load_user_dataset(folder)
+
+
+def _folder_dataset(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "a.png").write_bytes(_png())
+    (folder / "data.jsonl").write_text(
+        "".join(json.dumps({"image": "a.png", "question": f"q{i}?", "answer": "a"}) + "\n" for i in range(n))
+    )
+    return folder
+
+
+def test_score_refuses_bad_candidates_before_loading_the_model(tmp_path, capsys):
+    """The model path does not exist: every error below comes before any model work."""
+    target = _folder_dataset(tmp_path / "target", 3)
+    same_a, same_b = _folder_dataset(tmp_path / "A" / "train", 12), _folder_dataset(tmp_path / "B" / "train", 12)
+    base = ["score", "--model", str(tmp_path / "no_model"), "--target", str(target), "--samples", "0"]
+    assert main([*base, "--sources", str(same_a), str(same_b)]) == 2
+    assert "both named 'train'" in capsys.readouterr().err
+    small = _folder_dataset(tmp_path / "small", 4)
+    assert main([*base, "--sources", str(same_a), str(small), "--kmeans-k", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "'small'" in err and "4 samples" in err and "--kmeans-k 5" in err
+
+
+def test_outputs_are_readable_by_the_group_under_the_umask(tmp_path):
+    import os
+
+    from dataprophet.io.atomic import atomic_dir, write_json
+
+    old = os.umask(0o022)
+    try:
+        write_json({"a": 1}, tmp_path / "x.json")
+        with atomic_dir(tmp_path / "folder") as tmp:
+            (tmp / "f").write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "x.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "folder").stat().st_mode & 0o777 == 0o755
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--bootstrap", "0"], "bootstrap must be a number >= 1, got 0"),
+        (["--bootstrap", "-5"], "bootstrap must be a number >= 1"),
+    ],
+)
+def test_impossible_numbers_are_refused_naming_the_setting(tmp_path, capsys, argv, message):
+    path = str(tmp_path / "m.csv")
+    pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["a", "b"], columns=["a", "b"]).to_csv(path)
+    assert main(["tau", "--truth", path, "--scores", path, *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_zero_batch_size_and_budget_are_refused():
+    from dataprophet.settings import AllocateSettings, ConfigError, EvalSettings, ScoreSettings, TrainSettings
+
+    for make, message in (
+        (lambda: EvalSettings(batch_size=0), "batch_size must be a number >= 1, got 0"),
+        (lambda: TrainSettings(learning_rate=0.0), "learning_rate must be a number"),
+        (lambda: AllocateSettings(method="uniform", budget=0), "budget must be a number >= 1"),
+        (lambda: ScoreSettings(kmeans_k=1), "kmeans_k must be a number >= 2"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            make()
+
+
+def test_an_output_path_that_is_a_folder_is_refused_and_kept(tmp_path, capsys):
+    weights = _matrix(tmp_path / "m.csv", [[0.5, 0.2, 0.1], [0.1, 0.4, 0.2], [0.2, 0.2, 0.3]])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    assert (
+        main(["allocate", "--weights", weights, "--method", "uniform", "--budget", "6", "--out", str(tmp_path / "out")])
+        == 2
+    )
+    assert "is a folder" in capsys.readouterr().err
+    assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
 
 
 def test_evaluate_without_its_base_model_fails_naming_the_folder(tmp_path, capsys):

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from_args(args.settings_cls, args)
         kwargs = {k: v for k, v in vars(args).items() if k not in ("command", "settings_cls") and "." not in k}
         function(**kwargs, settings=settings)
-    except (ValueError, KeyError, FileNotFoundError) as exc:
+    except (ValueError, KeyError, OSError) as exc:  # OSError: missing, unwritable or folder paths
         print(f"dataprophet {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0

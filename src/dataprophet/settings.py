@@ -16,7 +16,7 @@ import json
 import shlex
 import typing
 from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
-from typing import Literal, get_args, get_origin
+from typing import ClassVar, Literal, get_args, get_origin
 
 TrainMethod = Literal["full", "lora"]
 Strategy = Literal["ddp", "fsdp", "zero2", "zero3"]
@@ -49,9 +49,16 @@ def _check_value(name: str, kind, value) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    """Base of every settings dataclass: checks ``Literal`` fields and lists become tuples."""
+    """Base of every settings dataclass: checks ``Literal`` fields and the lower bounds in
+    ``MINIMUM``; lists become tuples."""
+
+    MINIMUM: ClassVar[dict] = {}  # field -> smallest allowed value
 
     def __post_init__(self):
+        for name, low in self.MINIMUM.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low:
+                raise ConfigError(f"{name} must be a number >= {low}, got {value!r}")
         for f in fields(self):
             kind = _resolved_types(type(self))[f.name]
             value = getattr(self, f.name)
@@ -84,6 +91,19 @@ def build(cls, raw: dict, where: str):
 @dataclass(frozen=True, kw_only=True)
 class TrainSettings(Settings):
     """One training recipe, shared by every source so fine-tunes are comparable."""
+
+    MINIMUM: ClassVar[dict] = {
+        "learning_rate": 1e-12,
+        "batch_size": 1,
+        "grad_accum": 1,
+        "lora_r": 1,
+        "lora_alpha": 1,
+        "save_steps": 1,
+        "logging_steps": 1,
+        "max_tiles": 1,
+        "max_steps": 0,
+        "epochs": 0,
+    }
 
     method: TrainMethod = "lora"
     learning_rate: float = 2e-3
@@ -178,6 +198,7 @@ class PrepareSettings(Settings):
 
 @dataclass(frozen=True, kw_only=True)
 class EvalSettings(Settings):
+    MINIMUM: ClassVar[dict] = {"batch_size": 1, "max_new_tokens": 1, "max_tiles": 1}
     batch_size: int = 64
     max_new_tokens: int = 8
     # Longer generation budgets for free-text metrics, e.g. {"rouge_l": 256} for Chart2Text.
@@ -214,6 +235,8 @@ class HeatmapSettings(Settings):
 class FeatureSettings(Settings):
     """Feature extraction from the frozen base model (one dataset split at a time)."""
 
+    MINIMUM: ClassVar[dict] = {"samples": 0, "batch_size": 1, "max_tiles": 1}
+
     samples: int = 0  # uniform subsample per dataset; 0 = all
     seed: int = 0
     batch_size: int = 64
@@ -226,6 +249,8 @@ class FeatureSettings(Settings):
 class PredictSettings(Settings):
     """Every factor and M(s->t) from stored features."""
 
+    MINIMUM: ClassVar[dict] = {"kmeans_k": 2}
+
     kmeans_k: int = 10  # clusters for the diversity term
     seed: int = 0
     title: str = "DataProphet score M(s->t)"
@@ -233,6 +258,7 @@ class PredictSettings(Settings):
 
 @dataclass(frozen=True, kw_only=True)
 class TauSettings(Settings):
+    MINIMUM: ClassVar[dict] = {"bootstrap": 1}
     variant: TauVariant = "b"
     exclude_diagonal: bool = False
     bootstrap: int = 2000
@@ -248,6 +274,8 @@ class RankSettings(TauSettings):
 @dataclass(frozen=True, kw_only=True)
 class ScoreSettings(FeatureSettings):
     """``dataprophet score``: features of the user's datasets, then M for one target."""
+
+    MINIMUM: ClassVar[dict] = {**FeatureSettings.MINIMUM, "kmeans_k": 2}
 
     samples: int = 500
     kmeans_k: int = PredictSettings.kmeans_k
@@ -279,6 +307,7 @@ class CostSettings(Settings):
 
 @dataclass(frozen=True, kw_only=True)
 class AllocateSettings(Settings):
+    MINIMUM: ClassVar[dict] = {"budget": 1}
     method: AllocationMethod
     budget: int  # samples per target
 
@@ -294,6 +323,8 @@ class SelectionSettings(Settings):
 @dataclass(frozen=True, kw_only=True)
 class SelectSettings(Settings):
     """Per-sample selection: the ``k`` pool samples that score highest for one target."""
+
+    MINIMUM: ClassVar[dict] = {"k": 1}
 
     k: int
 

@@ -11,15 +11,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: str | Path, mode: int) -> None:
+    """Give a temporary file or folder the mode a plain ``open`` or ``mkdir`` would have
+    (``mkstemp`` and ``mkdtemp`` make them private, 0600 / 0700), so the group can read
+    results on a shared cluster whenever the umask allows it."""
+    os.chmod(tmp, mode & ~_umask())
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"output {path} is a folder; give the path of a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        _publish(tmp, 0o666)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -34,6 +50,7 @@ def atomic_dir(path: str | Path):
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
+        _publish(tmp, 0o777)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

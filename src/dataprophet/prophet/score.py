@@ -39,6 +39,13 @@ def score(
         candidates[name] = frame
     if target_name in candidates:
         target_name = f"{target_name} (target)"
+    for path, name, frame in loaded:
+        usable = len(frame) if settings.samples <= 0 else min(settings.samples, len(frame))
+        if usable <= settings.kmeans_k:
+            raise ValueError(
+                f"candidate source {name!r} ({path}) has {usable} samples to use, too few for "
+                f"--kmeans-k {settings.kmeans_k} clusters; give more samples or a smaller --kmeans-k"
+            )
     processor = load_processor(model, settings.max_tiles)
     base = load_base(model, settings.dtype).eval()
     source_sets = {n: dataset_features(base, processor, n, f, settings) for n, f in candidates.items()}
