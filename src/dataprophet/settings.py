@@ -12,6 +12,7 @@ schema repeats them for YAML users, and ``tests/test_config.py`` checks that the
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shlex
 import typing
@@ -33,7 +34,9 @@ class ConfigError(ValueError):
     """A settings or config value that cannot work; the message names the key."""
 
 
+@functools.cache
 def _resolved_types(cls) -> dict:
+    """The field types of a settings class, resolved once (not on every construction)."""
     return typing.get_type_hints(cls)
 
 
@@ -59,8 +62,9 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low:
                 raise ConfigError(f"{name} must be a number >= {low}, got {value!r}")
+        types = _resolved_types(type(self))
         for f in fields(self):
-            kind = _resolved_types(type(self))[f.name]
+            kind = types[f.name]
             value = getattr(self, f.name)
             if get_origin(kind) is tuple and isinstance(value, list):
                 object.__setattr__(self, f.name, tuple(value))
