@@ -39,8 +39,6 @@ wildcard_constraints:
     split="pretrain|train|test",
     # an evaluated model: the base, or one fine-tune as seed<k>/<source>
     model=rf"base|seed\d+/({DATASET_PATTERN})",
-    # the tables of the primary seed sit in tables/, those of other seeds in tables/seed<k>/
-    seed_dir=r"(seed\d+/)?",
     method="|".join(get_args(AllocationMethod)),
 
 

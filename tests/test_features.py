@@ -28,9 +28,11 @@ def test_mllm_features_are_unit_norm_and_image_text_share_a_width(tiny_parts, fr
     assert list(arrays["ids"]) == list(frame["id"])
 
 
-def test_answer_nll_matches_the_training_loss(tiny_parts, frame):
+def test_answer_nll_matches_the_training_loss_with_and_without_the_end_of_turn_token(tiny_parts, frame):
+    """nll_eot is the training loss (answer tokens and the end-of-turn token); nll is the
+    mean over the answer's own tokens, recomputed here from full-sequence logits."""
     _, processor, model, _ = tiny_parts
-    nll = extract(model.eval(), processor, frame.head(1), batch_size=1)["nll"]
+    arrays = extract(model.eval(), processor, frame.head(1), batch_size=1)
     row = frame.iloc[0]
     from dataprophet.io.contract import decode_image
 
@@ -38,15 +40,19 @@ def test_answer_nll_matches_the_training_loss(tiny_parts, frame):
         [encode_example(processor, decode_image(row["image"]), row["question"], row["answers"][0])]
     )
     with torch.no_grad():
-        loss = model(**batch).loss.item()
-    assert nll[0] == pytest.approx(loss, rel=1e-5)
+        out = model(**batch)
+    assert arrays["nll_eot"][0] == pytest.approx(out.loss.item(), rel=1e-5)
+    labels = batch["labels"][0, 1:]
+    positions = (labels != -100).nonzero().flatten()[:-1]  # drop the end-of-turn token
+    token_nll = torch.nn.functional.cross_entropy(out.logits[0, :-1][positions], labels[positions], reduction="none")
+    assert arrays["nll"][0] == pytest.approx(token_nll.mean().item(), rel=1e-5)
 
 
 def test_features_do_not_depend_on_batch_composition(tiny_parts, frame):
     _, processor, model, _ = tiny_parts
     whole = extract(model.eval(), processor, frame, batch_size=12)
     split = extract(model.eval(), processor, frame, batch_size=4)
-    for name in ("q", "a", "i", "nll"):
+    for name in ("q", "a", "i", "nll", "nll_eot"):
         np.testing.assert_allclose(whole[name], split[name], atol=1e-5)
 
 

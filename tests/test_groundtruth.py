@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dataprophet.analysis.ranking import MatrixError, per_source_tau, per_target_tau
-from dataprophet.truth.agreement import seed_agreement
+from dataprophet.truth.agreement import leave_one_out, pair_agreement, seed_mean, split_half
 from dataprophet.truth.groundtruth import delta_matrix, score_table, transfer_summary
 
 
@@ -55,12 +55,47 @@ def test_seed_agreement_is_one_for_identical_rankings_and_minus_one_for_reversed
     rng = np.random.default_rng(0)
     names = list("abcde")
     a = pd.DataFrame(rng.normal(size=(5, 5)), index=names, columns=names)
-    table, summary = seed_agreement(a, a * 2 + 1)
+    tgt, src, summary = pair_agreement(a, a * 2 + 1)
     assert summary["tau_tgt_mean"] == pytest.approx(1.0)
     assert summary["matrix_spearman"] == pytest.approx(1.0)
-    _, reversed_summary = seed_agreement(a, -a)
+    assert list(tgt.index) == names and list(src.index) == names
+    *_, reversed_summary = pair_agreement(a, -a)
     assert reversed_summary["tau_tgt_mean"] == pytest.approx(-1.0)
-    assert set(table["axis"]) == {"target", "source"}
+
+
+def _seeds(n, noise, seed=0):
+    rng = np.random.default_rng(seed)
+    names = list("abcdef")
+    truth = rng.normal(size=(6, 6))
+    return [pd.DataFrame(truth + noise * rng.normal(size=(6, 6)), index=names, columns=names) for _ in range(n)]
+
+
+def test_seed_mean_and_standard_error_by_hand():
+    a = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["x", "y"], columns=["x", "y"])
+    b = a + pd.DataFrame([[1.0, -2.0], [0.0, 2.0]], index=["x", "y"], columns=["x", "y"])
+    mean, se = seed_mean([a, b.loc[["y", "x"], ["y", "x"]]])  # labels in another order
+    assert mean.loc["x", "x"] == 1.5 and mean.loc["x", "y"] == 1.0 and mean.loc["y", "x"] == 3.0
+    # two values d apart: sd = |d| / sqrt(2), se = sd / sqrt(2) = |d| / 2
+    assert se.loc["x", "x"] == pytest.approx(0.5) and se.loc["x", "y"] == pytest.approx(1.0)
+    assert se.loc["y", "x"] == 0.0
+    _, one = seed_mean([a])
+    assert one.isna().all().all()  # one seed: the error is unknown, not zero
+
+
+def test_leave_one_out_ceiling_rises_with_agreement_and_split_half_is_stepped_up():
+    clean, noisy = _seeds(3, 0.01), _seeds(3, 2.0)
+    for frames in (clean, noisy):
+        per_item, summaries = leave_one_out({f"seed{k}": d for k, d in enumerate(frames)})
+        assert [s["comparison"] for s in summaries] == ["seed0-vs-rest", "seed1-vs-rest", "seed2-vs-rest"]
+        assert len(per_item) == 3 * 12
+    clean_tau = np.mean([s["tau_tgt_mean"] for s in leave_one_out(dict(enumerate(clean)))[1]])
+    noisy_tau = np.mean([s["tau_tgt_mean"] for s in leave_one_out(dict(enumerate(noisy)))[1]])
+    assert clean_tau > 0.9 > noisy_tau
+    half = split_half(noisy)
+    assert half["splits"] == 3  # {0}|{1,2}, {1}|{0,2}, {2}|{0,1}
+    r = half["matrix_spearman"]
+    assert half["matrix_spearman_brown"] == pytest.approx(2 * r / (1 + r))
+    assert split_half(_seeds(4, 1.0))["splits"] == 3  # {0,1}|{2,3}, {0,2}|{1,3}, {0,3}|{1,2}
 
 
 def test_tau_matches_labels_in_any_order():

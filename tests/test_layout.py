@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from dataprophet.cli import COMMANDS, entry_function, main
+from dataprophet.io.contract import COLUMNS
 from dataprophet.prophet.factors import FeatureSet, save_features
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,7 @@ def test_every_rule_calls_the_command_and_module_of_its_own_name():
         "evaluate",
         "groundtruth",
         "agreement",
+        "testbed",
         "heatmap",
         "features",
         "predict",
@@ -108,6 +110,18 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
     pd.DataFrame({"s": [3.0]}).to_csv(bench / "x.tsv", sep="\t", index=False)
     info = json.dumps({n: {"family": "f" + str(k // 2), "mirrors": n.upper()} for k, n in enumerate(NAMES)})
     train = [str(inputs / "train" / f"{n}.npz") for n in NAMES]
+    references, predictions = [], []
+    for name in NAMES:  # a test table per target (only the answers are read) and one model's replies
+        references.append(str(inputs / "ref" / f"{name}.parquet"))
+        Path(references[-1]).parent.mkdir(exist_ok=True)
+        rows = {c: [None] * 3 for c in COLUMNS}
+        pd.DataFrame({**rows, "answers": [["x"], ["y"], ["x"]]}).to_parquet(references[-1])
+    for model in ("base", "seed0/a"):
+        predictions.append(str(inputs / "eval" / model / "predictions.parquet"))
+        Path(predictions[-1]).parent.mkdir(parents=True)
+        pd.DataFrame({"target": [n for n in NAMES for _ in range(2)], "prediction": ["x", "x"] * 4}).to_parquet(
+            predictions[-1]
+        )
     test = [str(inputs / "test" / f"{n}.npz") for n in NAMES]
 
     calls = [
@@ -131,6 +145,10 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
             "--deltas",
             f"{out}/g/D.csv",
             str(delta_b),
+            "--mean",
+            f"{out}/a/m.csv",
+            "--se",
+            f"{out}/a/se.csv",
             "--table",
             f"{out}/a/x.csv",
             "--summary",
@@ -138,7 +156,36 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
             "--labels",
             '["one", "two"]',
         ],
-        ["heatmap", "--matrix", f"{out}/g/D.csv", "--pdf", f"{out}/h/1.pdf", "--png", f"{out}/h/2.png"],
+        [
+            "testbed",
+            "--delta",
+            f"{out}/a/m.csv",
+            "--se",
+            f"{out}/a/se.csv",
+            "--ceiling",
+            f"{out}/a/y.json",
+            "--scores",
+            f"{out}/g/S.csv",
+            "--predictions",
+            *predictions,
+            "--references",
+            *references,
+            "--out",
+            f"{out}/t/r.json",
+            "--shares",
+            f"{out}/t/s.csv",
+        ],
+        [
+            "heatmap",
+            "--matrix",
+            f"{out}/a/m.csv",
+            "--se",
+            f"{out}/a/se.csv",
+            "--pdf",
+            f"{out}/h/1.pdf",
+            "--png",
+            f"{out}/h/2.png",
+        ],
         [
             "predict",
             "--sources",
@@ -159,7 +206,7 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
         [
             "rank",
             "--truth",
-            f"{out}/g/D.csv",
+            f"{out}/a/m.csv",
             "--terms",
             f"{out}/p/t.csv",
             "--noise-ceiling-json",
@@ -201,6 +248,10 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
         "g/T.json",
         "a/x.csv",
         "a/y.json",
+        "a/m.csv",
+        "a/se.csv",
+        "t/r.json",
+        "t/s.csv",
         "h/1.pdf",
         "h/2.png",
         "p/t.csv",

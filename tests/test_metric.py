@@ -158,10 +158,16 @@ def test_prophet_terms_layout_and_values():
         "qasim",
         "ppl_source",
         "ppl_target",
+        "qsim_centred",
+        "asim_centred",
+        "qasim_centred",
+        "ppl_eot_source",
+        "ppl_eot_target",
         "silhouette",
         "entropy",
         "diversity",
     ]
+    assert terms.ppl_eot_source.isna().all()  # these features carry no end-of-turn NLL
     assert list(zip(terms.source, terms.target)) == [("b", "y"), ("b", "x"), ("a", "y"), ("a", "x")]
     row = terms.iloc[1]
     assert row.isim == pytest.approx(expected_cosine(sources["b"].i, targets["x"].i), rel=1e-9)
@@ -211,7 +217,7 @@ def test_metric_matrix_full_hand_case():
 def test_each_ablation_drops_exactly_its_factor():
     terms = hand_terms()
     full = metric_matrix(terms, ABLATIONS["full"])
-    single = {f: metric_matrix(terms, (f,)) for f in FACTORS}
+    single = {f: metric_matrix(terms, (f,)) for f in FULL_FACTORS}
     names = {"QSim": "qsim", "ASim": "asim", "ISim": "isim", "PPL": "ppl", "diversity": "diversity"}
     for label, factor in names.items():
         kept = ABLATIONS[f"w/o {label}"]
@@ -220,6 +226,9 @@ def test_each_ablation_drops_exactly_its_factor():
         assert ABLATIONS[f"{label} only"] == (factor,)
     assert set(ABLATIONS["PPL x similarity"]) == {"ppl", "qsim", "asim", "isim"}
     assert set(ABLATIONS["QASim (Q and A jointly)"]) == {"qasim", "isim", "ppl", "diversity"}
+    assert set(ABLATIONS["centred text embeddings"]) == {"qsim_centred", "asim_centred", "isim", "ppl", "diversity"}
+    assert set(ABLATIONS["PPL with end-of-turn token"]) == {"qsim", "asim", "isim", "ppl_eot", "diversity"}
+    assert set(FACTORS) >= {f for factors in ABLATIONS.values() for f in factors}
     np.testing.assert_allclose(single["ppl"].to_numpy(), [[0.4, 0.2], [0.8, 0.4]])
 
 
@@ -337,3 +346,40 @@ def test_exclude_diagonal_ignores_diagonal_cells():
     _, dropped = tau_report(truth, scores, exclude_diagonal=True)
     assert kept["tau"] < 0.9
     assert dropped["tau"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_centred_similarity_removes_the_shared_direction_by_hand():
+    """Two datasets whose text rows are a shared direction plus +-e2: raw cosines near 1,
+    centred cosines exactly -1 (each dataset's centred rows point along its own +-e2)."""
+    shared, e2 = np.eye(3)[0], np.eye(3)[1]
+
+    def features(sign):
+        rows = np.tile(3 * shared + sign * e2, (12, 1))
+        rows = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+        rng = np.random.default_rng(0)  # distinct image rows, so k-means has clusters to find
+        i = rng.normal(size=(12, 3))
+        i /= np.linalg.norm(i, axis=1, keepdims=True)
+        return FeatureSet(q=rows, a=rows, qa=rows, i=i, nll=np.full(12, 1.0), ids=np.arange(12), nll_eot=np.full(12, 2.0))
+
+    up, down = features(+1), features(-1)
+    terms = prophet_terms({"u": up, "d": down}, {"u": up, "d": down}, k=2)
+    pair = terms.set_index(["source", "target"])
+    assert pair.loc[("u", "d"), "qsim"] == pytest.approx(0.8, abs=1e-9)  # (9 - 1) / 10
+    assert pair.loc[("u", "d"), "qsim_centred"] == pytest.approx(-1.0, abs=1e-9)
+    assert pair.loc[("u", "u"), "asim_centred"] == pytest.approx(1.0, abs=1e-9)
+    assert pair.loc[("u", "d"), "ppl_eot_source"] == pytest.approx(np.exp(2.0))
+    full = metric_matrix(terms, ABLATIONS["PPL with end-of-turn token"])
+    assert full.shape == (2, 2)
+
+
+def test_feature_file_round_trip_keeps_the_optional_end_of_turn_nll(tmp_path):
+    rng = np.random.default_rng(1)
+    fs = clustered_features(rng)
+    with_eot = FeatureSet(q=fs.q, a=fs.a, i=fs.i, qa=fs.qa, nll=fs.nll, ids=fs.ids, nll_eot=fs.nll + 0.1)
+    save_features(with_eot, tmp_path / "x.npz")
+    save_features(fs, tmp_path / "old.npz")
+    np.testing.assert_allclose(load_features(tmp_path / "x.npz").nll_eot, fs.nll + 0.1)
+    assert load_features(tmp_path / "old.npz").nll_eot is None
+    bad = FeatureSet(q=fs.q, a=fs.a, i=fs.i, qa=fs.qa, nll=fs.nll, ids=fs.ids, nll_eot=-fs.nll - 1)
+    with pytest.raises(ValueError, match="nll_eot has negative values"):
+        bad.validate("X")

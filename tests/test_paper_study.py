@@ -305,7 +305,7 @@ def test_paper_dag_on_fixtures_builds_tables_through_every_stage(paper_fixture_r
     log = json.loads((out / "models" / "ft" / "seed0" / "finance_qa" / "train_log.json").read_text())
     assert log["settings"]["freeze_vision"] and log["global_step"] == 3  # 5 pairs, batch 2, one epoch
     assert log["settings"]["gradient_checkpointing"] and log["train_loss"] > 0
-    scores = pd.read_csv(out / "tables" / "scores.csv", index_col=0)
+    scores = pd.read_csv(out / "tables" / "seed0" / "scores.csv", index_col=0)
     assert list(scores.index) == ["base", *FIXTURE_DATASETS] and list(scores.columns) == FIXTURE_DATASETS
     metric = pd.read_csv(out / "tables" / "metric.csv", index_col=0)
     assert metric.shape == (4, 4) and metric.notna().all().all()

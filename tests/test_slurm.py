@@ -80,7 +80,7 @@ def test_smoke_study_runs_through_slurm(slurm, tmp_path):
     output = result.stdout + result.stderr
     assert "sbatch" in output.lower() or "slurm" in output.lower()
     tables = tmp_path / "results" / "smoke" / "tables"
-    scores = pd.read_csv(tables / "scores.csv", index_col=0)
+    scores = pd.read_csv(tables / "seed0" / "scores.csv", index_col=0)
     assert list(scores.index)[0] == "base" and scores.shape == (5, 4)
     assert (tables / "tau.csv").exists()
     # Jobs really went through SLURM: the plugin writes one log folder per rule.

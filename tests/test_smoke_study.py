@@ -38,7 +38,7 @@ def smoke_run(tmp_path_factory):
 
 @pytest.mark.integration
 def test_smoke_study_writes_score_and_delta_tables(smoke_run):
-    scores = pd.read_csv(smoke_run / "tables" / "scores.csv", index_col=0)
+    scores = pd.read_csv(smoke_run / "tables" / "seed0" / "scores.csv", index_col=0)
     assert list(scores.index) == ["base", *SMOKE]
     assert list(scores.columns) == SMOKE
     assert ((scores >= 0) & (scores <= 1)).all().all()
@@ -68,11 +68,28 @@ def test_smoke_study_keeps_auditable_predictions_and_figures(smoke_run):
 
 @pytest.mark.integration
 def test_smoke_study_measures_seed_agreement(smoke_run):
-    table = pd.read_csv(smoke_run / "tables" / "noise_ceiling.csv")
-    assert set(table["pair"]) == {"seed0-seed1"}
+    tables = smoke_run / "tables"
+    table = pd.read_csv(tables / "noise_ceiling.csv")
+    assert set(table["comparison"]) == {"seed0-vs-rest", "seed1-vs-rest"}
     # A constant Delta row or column (possible at smoke size) has no ranking: tau is NaN.
     finite = table["tau"].dropna()
     assert len(finite) > 0 and finite.between(-1, 1).all()
+    # the ground truth is the seed mean, with its standard error
+    seeds = [pd.read_csv(tables / f"seed{k}" / "delta.csv", index_col=0) for k in (0, 1)]
+    mean = pd.read_csv(tables / "delta.csv", index_col=0)
+    se = pd.read_csv(tables / "delta_se.csv", index_col=0)
+    pd.testing.assert_frame_equal(mean, (seeds[0] + seeds[1]) / 2, check_names=False, atol=1e-9)
+    pd.testing.assert_frame_equal(se, (seeds[0] - seeds[1]).abs() / 2, check_names=False, atol=1e-9)
+
+
+@pytest.mark.integration
+def test_smoke_study_reports_the_testbed_regime(smoke_run):
+    stats = json.loads((smoke_run / "tables" / "testbed.json").read_text())
+    assert set(stats["base_score"]) == set(SMOKE)
+    shares = pd.read_csv(smoke_run / "tables" / "constant_share.csv", index_col=0)
+    assert {"references", "base", "seed0/ocr_cover", "seed1/count_shapes"} <= set(shares.index)
+    assert shares.to_numpy().min() > 0 and shares.to_numpy().max() <= 1
+    assert 0 <= stats["own_source_best_within_noise"] <= len(SMOKE)
 
 
 @pytest.mark.integration
@@ -171,7 +188,7 @@ def test_same_seeds_give_identical_tables_on_cpu(smoke_run, tmp_path):
     again = _snakemake(tmp_path)
     assert again.returncode == 0, again.stderr[-4000:]
     second = tmp_path / "results" / "smoke" / "tables"
-    for name in ("scores.csv", "delta.csv", "seed1/delta.csv", "prophet_terms.csv", "metric.csv", "tau.csv"):
+    for name in ("seed0/scores.csv", "delta.csv", "seed1/delta.csv", "prophet_terms.csv", "metric.csv", "tau.csv"):
         assert (smoke_run / "tables" / name).read_bytes() == (second / name).read_bytes(), name
 
 

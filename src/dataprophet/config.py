@@ -25,6 +25,7 @@ from dataprophet.settings import (
     FeatureSettings,
     GenerateSettings,
     GroundTruthSettings,
+    NOISE_Z,
     HeatmapSettings,
     ModelSettings,
     PredictSettings,
@@ -33,6 +34,7 @@ from dataprophet.settings import (
     RankSettings,
     Scale,
     SelectionSettings,
+    TestbedSettings,
     TrainSettings,
     build,
 )
@@ -91,11 +93,19 @@ class Study:
         return GroundTruthSettings(sources=self.datasets, targets=self.datasets)
 
     def agreement_settings(self) -> AgreementSettings:
-        return AgreementSettings(labels=tuple(f"seed{s}" for s in self.finetune_seeds))
+        return AgreementSettings(
+            labels=tuple(f"seed{s}" for s in self.finetune_seeds),
+            variant=self.prophet.tau_variant,
+            exclude_diagonal=self.prophet.exclude_diagonal,
+        )
+
+    def testbed_settings(self) -> TestbedSettings:
+        return TestbedSettings()
 
     def heatmap_settings(self) -> HeatmapSettings:
-        seed = self.finetune_seeds[0]
-        return HeatmapSettings(title=f"{self.name} study: relative improvement Delta(s->t), seed {seed}")
+        n = len(self.finetune_seeds)
+        seeds = f"mean of {n} seeds, hatched: within {NOISE_Z:g} SE of 0" if n > 1 else f"seed {self.finetune_seeds[0]}"
+        return HeatmapSettings(title=f"{self.name} study: relative improvement Delta(s->t), {seeds}")
 
     def feature_settings(self, split: str) -> FeatureSettings:
         samples = {"train": self.prophet.samples_source, "test": self.prophet.samples_target}[split]

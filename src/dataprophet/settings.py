@@ -29,6 +29,9 @@ Scale = Literal["mini", "paper"]
 LrScheduler = Literal["constant", "linear", "cosine", "constant_with_warmup"]
 Dtype = Literal["float32", "bfloat16", "float16"]
 
+# A Delta cell is "within noise" when |mean over seeds| <= NOISE_Z * its standard error.
+NOISE_Z = 2.0
+
 
 class ConfigError(ValueError):
     """A settings or config value that cannot work; the message names the key."""
@@ -225,11 +228,21 @@ class GroundTruthSettings(Settings):
 @dataclass(frozen=True, kw_only=True)
 class AgreementSettings(Settings):
     labels: tuple[str, ...]  # one per Delta table, e.g. ("seed0", "seed1")
+    variant: TauVariant = "b"  # the tau the predictors are judged with (prophet.tau_variant)
+    exclude_diagonal: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class HeatmapSettings(Settings):
     title: str = "Relative improvement Delta(s->t)"
+    noise_z: float = NOISE_Z  # cells with |Delta| <= noise_z * standard error are marked
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestbedSettings(Settings):
+    """Regime statistics of the ground truth (no predictor is looked at)."""
+
+    noise_z: float = NOISE_Z
 
 
 # --------------------------------------------------------------------------- prophet
@@ -263,8 +276,8 @@ class PredictSettings(Settings):
 @dataclass(frozen=True, kw_only=True)
 class TauSettings(Settings):
     MINIMUM: ClassVar[dict] = {"bootstrap": 1}
-    variant: TauVariant = "b"
-    exclude_diagonal: bool = False
+    variant: TauVariant = AgreementSettings.variant
+    exclude_diagonal: bool = AgreementSettings.exclude_diagonal
     bootstrap: int = 2000
     seed: int = 0
 

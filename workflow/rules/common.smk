@@ -2,16 +2,6 @@
 # Rules pass every setting as command-line flags (`to_flags`), so Snakemake records each
 # value as a parameter and reruns exactly the jobs whose settings changed.
 
-def table_dir(seed):
-    """Primary seed's tables sit in tables/; other seeds' in tables/seed<k>/."""
-    return f"{R}/tables" if seed == PRIMARY_SEED else f"{R}/tables/seed{seed}"
-
-
-def seed_of(seed_dir):
-    """The fine-tuning seed whose tables sit in tables/<seed_dir>."""
-    return int(seed_dir.removeprefix("seed").rstrip("/")) if seed_dir else PRIMARY_SEED
-
-
 def eval_scores(seed):
     return [f"{R}/eval/base/scores.json"] + [f"{R}/eval/seed{seed}/{s}/scores.json" for s in DATASETS]
 
@@ -34,17 +24,25 @@ def evaluate_inputs(wildcards):
     return inputs
 
 
+def predictions_files():
+    """Every evaluated model's predictions: the base, then each seed's fine-tunes."""
+    return [f"{R}/eval/base/predictions.parquet"] + [
+        f"{R}/eval/seed{k}/{s}/predictions.parquet" for k in SEEDS for s in DATASETS
+    ]
+
+
 def ground_truth_outputs():
-    outs = [
-        f"{R}/tables/scores.csv",
+    """Per-seed tables, the seed mean with its standard error, the ceilings, the regime
+    statistics and the heatmap."""
+    return [
+        *[f"{R}/tables/seed{k}/delta.csv" for k in SEEDS],
         f"{R}/tables/delta.csv",
+        f"{R}/tables/delta_se.csv",
+        f"{R}/tables/noise_ceiling.json",
+        f"{R}/tables/testbed.json",
         f"{R}/figures/delta_heatmap.pdf",
         f"{R}/figures/delta_heatmap.png",
     ]
-    outs += [f"{table_dir(s)}/delta.csv" for s in SEEDS]
-    if len(SEEDS) > 1:
-        outs.append(f"{R}/tables/noise_ceiling.csv")
-    return outs
 
 
 def prophet_outputs():

@@ -1,30 +1,74 @@
-# Stage "ground truth": score and Delta tables per fine-tuning seed, the Delta heatmap, and
-# the seed-to-seed agreement (the noise ceiling).
+# Stage "ground truth": score and Delta tables per fine-tuning seed; their mean with its
+# standard error and the seed ceilings ("agreement"); the regime statistics ("testbed"); the
+# Delta heatmap.
 
 
 rule groundtruth:
     conda:
         CONDA_ENV
     input:
-        lambda wc: eval_scores(seed_of(wc.seed_dir)),
+        lambda wc: eval_scores(int(wc.seed)),
     output:
-        scores=f"{R}/tables/{{seed_dir}}scores.csv",
-        delta=f"{R}/tables/{{seed_dir}}delta.csv",
-        summary=f"{R}/tables/{{seed_dir}}transfer_summary.json",
+        scores=f"{R}/tables/seed{{seed}}/scores.csv",
+        delta=f"{R}/tables/seed{{seed}}/delta.csv",
+        summary=f"{R}/tables/seed{{seed}}/transfer_summary.json",
     params:
         settings=to_flags(STUDY.groundtruth_settings()),
     log:
-        f"{R}/logs/groundtruth/{{seed_dir}}groundtruth.log",
+        f"{R}/logs/groundtruth/seed{{seed}}.log",
     shell:
         "dataprophet groundtruth --evaluations {input} --scores {output.scores} --delta {output.delta} "
         "--summary {output.summary} {params.settings} > {log} 2>&1"
+
+
+rule agreement:
+    conda:
+        CONDA_ENV
+    input:
+        [f"{R}/tables/seed{k}/delta.csv" for k in SEEDS],
+    output:
+        mean=f"{R}/tables/delta.csv",
+        se=f"{R}/tables/delta_se.csv",
+        table=f"{R}/tables/noise_ceiling.csv",
+        summary=f"{R}/tables/noise_ceiling.json",
+    params:
+        settings=to_flags(STUDY.agreement_settings()),
+    log:
+        f"{R}/logs/agreement.log",
+    shell:
+        "dataprophet agreement --deltas {input} --mean {output.mean} --se {output.se} --table {output.table} "
+        "--summary {output.summary} {params.settings} > {log} 2>&1"
+
+
+rule testbed:
+    conda:
+        CONDA_ENV
+    input:
+        delta=f"{R}/tables/delta.csv",
+        se=f"{R}/tables/delta_se.csv",
+        ceiling=f"{R}/tables/noise_ceiling.json",
+        scores=f"{R}/tables/seed{PRIMARY_SEED}/scores.csv",
+        predictions=predictions_files(),
+        references=expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS),
+    output:
+        out=f"{R}/tables/testbed.json",
+        shares=f"{R}/tables/constant_share.csv",
+    params:
+        settings=to_flags(STUDY.testbed_settings()),
+    log:
+        f"{R}/logs/testbed.log",
+    shell:
+        "dataprophet testbed --delta {input.delta} --se {input.se} --ceiling {input.ceiling} "
+        "--scores {input.scores} --predictions {input.predictions} --references {input.references} "
+        "--out {output.out} --shares {output.shares} {params.settings} > {log} 2>&1"
 
 
 rule heatmap:
     conda:
         CONDA_ENV
     input:
-        f"{R}/tables/delta.csv",
+        delta=f"{R}/tables/delta.csv",
+        se=f"{R}/tables/delta_se.csv",
     output:
         pdf=f"{R}/figures/delta_heatmap.pdf",
         png=f"{R}/figures/delta_heatmap.png",
@@ -33,21 +77,5 @@ rule heatmap:
     log:
         f"{R}/logs/heatmap.log",
     shell:
-        "dataprophet heatmap --matrix {input} --pdf {output.pdf} --png {output.png} {params.settings} > {log} 2>&1"
-
-
-rule agreement:
-    conda:
-        CONDA_ENV
-    input:
-        [f"{table_dir(s)}/delta.csv" for s in SEEDS],
-    output:
-        table=f"{R}/tables/noise_ceiling.csv",
-        summary=f"{R}/tables/noise_ceiling.json",
-    params:
-        settings=to_flags(STUDY.agreement_settings()),
-    log:
-        f"{R}/logs/agreement.log",
-    shell:
-        "dataprophet agreement --deltas {input} --table {output.table} --summary {output.summary} "
+        "dataprophet heatmap --matrix {input.delta} --se {input.se} --pdf {output.pdf} --png {output.png} "
         "{params.settings} > {log} 2>&1"

@@ -8,7 +8,7 @@ rule rank:
     input:
         truth=f"{R}/tables/delta.csv",
         terms=f"{R}/tables/prophet_terms.csv",
-        ceiling=[f"{R}/tables/noise_ceiling.json"] if len(SEEDS) > 1 else [],
+        ceiling=f"{R}/tables/noise_ceiling.json",
     output:
         tau=f"{R}/tables/tau.csv",
         summary=f"{R}/tables/tau_summary.json",
@@ -18,13 +18,12 @@ rule rank:
         png=f"{R}/figures/tau_by_target.png",
     params:
         settings=to_flags(STUDY.rank_settings()),
-        ceiling=lambda wc, input: f"--noise-ceiling-json {input.ceiling[0]}" if input.ceiling else "",
     log:
         f"{R}/logs/rank.log",
     benchmark:
         f"{R}/benchmarks/rank.tsv"
     shell:
-        "dataprophet rank --truth {input.truth} --terms {input.terms} {params.ceiling} --tau {output.tau} "
+        "dataprophet rank --truth {input.truth} --terms {input.terms} --noise-ceiling-json {input.ceiling} --tau {output.tau} "
         "--summary {output.summary} --ablations {output.ablations} --comparison {output.comparison} "
         "--pdf {output.pdf} --png {output.png} {params.settings} > {log} 2>&1"
 

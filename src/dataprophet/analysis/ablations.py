@@ -11,22 +11,41 @@ import pandas as pd
 
 from dataprophet.analysis import paper
 from dataprophet.analysis.ranking import tau_report
-from dataprophet.prophet.factors import ABLATIONS, family_baseline, metric_matrix
+from dataprophet.prophet.factors import ABLATIONS, factor_columns, family_baseline, metric_matrix
+from dataprophet.prophet.baselines import own_source_first, source_main_effect
 
 FAMILY_BASELINE = "task family (same family = 1)"
+OWN_SOURCE_BASELINE = "own source first, the rest tied"
+MAIN_EFFECT_BASELINE = "source main effect (Delta elsewhere)"
+BASELINE_FACTORS = {
+    FAMILY_BASELINE: "family",
+    OWN_SOURCE_BASELINE: "diagonal",
+    MAIN_EFFECT_BASELINE: "truth off the target",
+}
+
+
+def _available(terms: pd.DataFrame, factors: tuple[str, ...]) -> bool:
+    """Whether every column the factors need is in ``terms`` with no missing value."""
+    columns = [c for f in factors for c in factor_columns(f)]
+    return all(c in terms.columns for c in columns) and not terms[columns].isna().any().any()
 
 
 def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str, str], **tau_kwargs) -> pd.DataFrame:
-    """Two-way tau of every metric variant and of the task-family baseline."""
+    """Two-way tau of every metric variant and of the baselines beside it: the task family,
+    the own source ranked first with the rest tied, and each source's mean Delta on the other
+    targets (which reads the ground truth, leaving out the target being ranked). A variant
+    whose factors the terms lack (older feature files) is left out."""
     rows = []
-    variants = {name: metric_matrix(terms, factors) for name, factors in ABLATIONS.items()}
+    variants = {name: metric_matrix(terms, f) for name, f in ABLATIONS.items() if _available(terms, f)}
     variants[FAMILY_BASELINE] = family_baseline(families, list(truth.index), list(truth.columns))
+    variants[OWN_SOURCE_BASELINE] = own_source_first(list(truth.index), list(truth.columns))
+    variants[MAIN_EFFECT_BASELINE] = source_main_effect(truth)
     for name, scores in variants.items():
         _, summary = tau_report(truth, scores, **tau_kwargs)
         rows.append(
             {
                 "variant": name,
-                "factors": " * ".join(ABLATIONS.get(name, ("family",))),
+                "factors": " * ".join(ABLATIONS[name]) if name in ABLATIONS else BASELINE_FACTORS[name],
                 **{
                     k: summary[k]
                     for k in (

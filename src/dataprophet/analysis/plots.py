@@ -16,9 +16,16 @@ def _save(fig, pdf: str | Path, png: str | Path) -> None:
 
 
 def _heatmap(
-    matrix: pd.DataFrame, pdf: str | Path, png: str | Path, title: str, labels: tuple[str, str], **style
+    matrix: pd.DataFrame,
+    pdf: str | Path,
+    png: str | Path,
+    title: str,
+    labels: tuple[str, str],
+    marked: pd.DataFrame | None = None,
+    **style,
 ) -> None:
-    """An annotated sources x targets heatmap (``style``: seaborn options), as PDF and PNG."""
+    """An annotated sources x targets heatmap (``style``: seaborn options), as PDF and PNG;
+    cells where ``marked`` (same labels, booleans) is true are hatched."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -28,6 +35,12 @@ def _heatmap(
     size = max(6.0, 0.7 * len(matrix.columns) + 2)
     fig, ax = plt.subplots(figsize=(size, size * 0.8))
     sns.heatmap(matrix, ax=ax, annot=True, annot_kws={"size": 7}, linewidths=0.5, **style)
+    if marked is not None:
+        from matplotlib.patches import Rectangle
+
+        flags = marked.loc[matrix.index, matrix.columns].to_numpy(dtype=bool)
+        for i, j in zip(*flags.nonzero()):
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch="///", edgecolor="0.45", linewidth=0))
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.set_title(title)
@@ -36,8 +49,11 @@ def _heatmap(
     plt.close(fig)
 
 
-def delta_heatmap(delta: pd.DataFrame, pdf: str | Path, png: str | Path, title: str) -> None:
-    """Sources as rows, targets as columns, annotated percentages, diverging colours at 0."""
+def delta_heatmap(
+    delta: pd.DataFrame, pdf: str | Path, png: str | Path, title: str, within_noise: pd.DataFrame | None = None
+) -> None:
+    """Sources as rows, targets as columns, annotated percentages, diverging colours at 0;
+    cells flagged in ``within_noise`` are hatched."""
     limit = float(abs(delta.to_numpy()).max()) or 1.0
     _heatmap(
         delta * 100,
@@ -45,6 +61,7 @@ def delta_heatmap(delta: pd.DataFrame, pdf: str | Path, png: str | Path, title: 
         png,
         title,
         ("target (evaluated on)", "source (fine-tuned on)"),
+        marked=within_noise,
         cmap="RdBu_r",
         center=0,
         vmin=-limit * 100,
@@ -88,7 +105,7 @@ def tau_by_target(per_item: pd.DataFrame, summary: dict, pdf: str | Path, png: s
             color="#c44e52",
             ls="--",
             lw=1,
-            label=f"seed-to-seed ceiling {summary['noise_ceiling_tau_tgt']:.3f}",
+            label=f"ceiling (one seed vs the rest) {summary['noise_ceiling_tau_tgt']:.3f}",
         )
     ax.set_ylim(-1, 1)
     ax.set_xlabel("target")

@@ -40,12 +40,12 @@ def defined_truth(delta: pd.DataFrame) -> pd.DataFrame:
 
 
 def noise_ceiling(path: Path) -> dict:
-    """Mean per-target and per-source seed-to-seed tau over the pairs in ``noise_ceiling.json``."""
-    pairs = json.loads(Path(path).read_text())["pairs"]
-    return {
-        "noise_ceiling_tau_tgt": sum(p["tau_tgt_mean"] for p in pairs) / len(pairs),
-        "noise_ceiling_tau_src": sum(p["tau_src_mean"] for p in pairs) / len(pairs),
-    }
+    """One seed against the mean of the others (``noise_ceiling.json``, stage ``agreement``);
+    empty for a study with a single seed."""
+    payload = json.loads(Path(path).read_text())
+    if "ceiling_tau_tgt" not in payload:
+        return {}
+    return {"noise_ceiling_tau_tgt": payload["ceiling_tau_tgt"], "noise_ceiling_tau_src": payload["ceiling_tau_src"]}
 
 
 def rank(

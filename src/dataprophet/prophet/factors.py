@@ -66,7 +66,20 @@ UNIT_NORM_TOL = 1e-3
 _NLL_SLACK = 1e-6
 KMEANS_N_INIT = 10
 
-FACTORS = ("qsim", "asim", "isim", "qasim", "ppl", "diversity")
+FACTORS = (
+    "qsim",
+    "asim",
+    "isim",
+    "qasim",
+    "ppl",
+    "diversity",
+    "qsim_centred",
+    "asim_centred",
+    "qasim_centred",
+    "ppl_eot",
+)
+# Text fields whose embeddings have a centred variant (the dataset-wide mean removed first).
+CENTRED_FIELDS = ("q", "a", "qa")
 FULL_FACTORS = ("qsim", "asim", "isim", "ppl", "diversity")
 ABLATIONS: dict[str, tuple[str, ...]] = {
     "full": FULL_FACTORS,
@@ -82,6 +95,9 @@ ABLATIONS: dict[str, tuple[str, ...]] = {
     "diversity only": ("diversity",),
     "PPL x similarity": ("ppl", "qsim", "asim", "isim"),
     "QASim (Q and A jointly)": ("qasim", "isim", "ppl", "diversity"),
+    # Variants of how a factor is computed (not removals); the default is the paper's reading.
+    "centred text embeddings": ("qsim_centred", "asim_centred", "isim", "ppl", "diversity"),
+    "PPL with end-of-turn token": ("qsim", "asim", "isim", "ppl_eot", "diversity"),
 }
 
 TERM_COLUMNS = (
@@ -93,6 +109,11 @@ TERM_COLUMNS = (
     "qasim",
     "ppl_source",
     "ppl_target",
+    "qsim_centred",
+    "asim_centred",
+    "qasim_centred",
+    "ppl_eot_source",
+    "ppl_eot_target",
     "silhouette",
     "entropy",
     "diversity",
@@ -109,7 +130,10 @@ class FeatureSet:
     ``q``, ``a``, ``qa``: (n, d) text embeddings of question, answer, and question and
     answer encoded jointly; ``i``: (n, d_i) image embeddings (d_i may differ from d, e.g.
     a vision tower's width). Every row L2-normalised.
-    ``nll``: (n,) per-sample mean answer-token negative log-likelihood (nats).
+    ``nll``: (n,) per-sample mean negative log-likelihood (nats) of the answer's own tokens.
+    ``nll_eot``: (n,) the same with the end-of-turn token the model must emit after the
+    answer counted as one more answer token (the PPL variant "with end-of-turn token");
+    None in feature files written before it existed.
     ``ids``: (n,) sample ids (stored as strings), row-aligned with everything else.
     Arrays are taken as given; call ``validate`` before use.
     """
@@ -120,11 +144,16 @@ class FeatureSet:
     qa: np.ndarray
     nll: np.ndarray
     ids: np.ndarray
+    nll_eot: np.ndarray | None = None
 
     def __post_init__(self):
-        for field in (*EMBEDDING_FIELDS, "nll"):
+        for field in (*EMBEDDING_FIELDS, *self.nll_fields):
             object.__setattr__(self, field, np.asarray(getattr(self, field)))
         object.__setattr__(self, "ids", np.asarray(self.ids).astype(str))
+
+    @property
+    def nll_fields(self) -> tuple[str, ...]:
+        return ("nll", "nll_eot") if self.nll_eot is not None else ("nll",)
 
     def __len__(self) -> int:
         return int(self.nll.shape[0]) if self.nll.ndim else 0
@@ -153,11 +182,11 @@ class FeatureSet:
                 raise ValueError(f"{name}: i has shape {x.shape}, expected {n} rows like q")
             elif field != "i" and x.shape != (n, d):
                 raise ValueError(f"{name}: {field} has shape {x.shape}, expected {(n, d)} like q")
-        for field in ("nll", "ids"):
+        for field in (*self.nll_fields, "ids"):
             x = getattr(self, field)
             if x.shape != (n,):
                 raise ValueError(f"{name}: {field} has shape {x.shape}, expected {(n,)}")
-        for field in (*EMBEDDING_FIELDS, "nll"):
+        for field in (*EMBEDDING_FIELDS, *self.nll_fields):
             x = getattr(self, field)
             if not np.isfinite(x).all():
                 bad = np.flatnonzero(~np.isfinite(x).reshape(n, -1).all(axis=1))
@@ -170,15 +199,19 @@ class FeatureSet:
                     f"{name}: {field} rows are not unit-norm (tolerance {UNIT_NORM_TOL}): "
                     f"{off.size} rows, e.g. row {off[0]} has norm {norms[off[0]]:.6g}"
                 )
-        if (self.nll < -_NLL_SLACK).any():
-            bad = np.flatnonzero(self.nll < -_NLL_SLACK)
-            raise ValueError(f"{name}: nll has negative values in rows {bad[:5].tolist()} (log-probs instead of NLL?)")
+        for field in self.nll_fields:
+            x = getattr(self, field)
+            if (x < -_NLL_SLACK).any():
+                bad = np.flatnonzero(x < -_NLL_SLACK)
+                raise ValueError(
+                    f"{name}: {field} has negative values in rows {bad[:5].tolist()} (log-probs instead of NLL?)"
+                )
         return self
 
 
 def save_features(fs: FeatureSet, path: str | Path) -> None:
     """Write ``fs`` to an ``.npz`` file atomically (the file is complete or absent)."""
-    arrays = {field: getattr(fs, field) for field in (*EMBEDDING_FIELDS, "nll")}
+    arrays = {field: getattr(fs, field) for field in (*EMBEDDING_FIELDS, *fs.nll_fields)}
     arrays["ids"] = np.asarray(fs.ids).astype(str)
     # A file handle, so numpy does not append ".npz" to the temporary name.
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
@@ -193,7 +226,8 @@ def load_features(path: str | Path, name: str | None = None) -> FeatureSet:
         missing = [f for f in (*EMBEDDING_FIELDS, "nll", "ids") if f not in data.files]
         if missing:
             raise ValueError(f"{label}: feature file lacks arrays {missing}")
-        fs = FeatureSet(**{f: data[f] for f in (*EMBEDDING_FIELDS, "nll", "ids")})
+        optional = data["nll_eot"] if "nll_eot" in data.files else None
+        fs = FeatureSet(**{f: data[f] for f in (*EMBEDDING_FIELDS, "nll", "ids")}, nll_eot=optional)
     return fs.validate(label)
 
 
@@ -317,9 +351,25 @@ def diversity(
 # --------------------------------------------------------------------------- metric
 
 
-def _dataset_summary(fs: FeatureSet) -> dict:
+def _dataset_summary(fs: FeatureSet, centre: dict[str, np.ndarray]) -> dict:
     means = {f: np.asarray(getattr(fs, f), dtype=np.float64).mean(axis=0) for f in EMBEDDING_FIELDS}
-    return {"means": means, "ppl": perplexity(fs.nll)}
+    for f, mu in centre.items():
+        shifted = np.asarray(getattr(fs, f), dtype=np.float64) - mu
+        norms = np.linalg.norm(shifted, axis=1, keepdims=True)
+        means[f"{f}_centred"] = (shifted / np.where(norms > 0, norms, 1.0)).mean(axis=0)
+    ppl_eot = perplexity(fs.nll_eot) if fs.nll_eot is not None else float("nan")
+    return {"means": means, "ppl": perplexity(fs.nll), "ppl_eot": ppl_eot}
+
+
+def embedding_centre(feature_sets: list[FeatureSet]) -> dict[str, np.ndarray]:
+    """Per text field, the mean over datasets of each dataset's mean embedding (every dataset
+    split weighs the same). The base model's text states share one large common direction
+    (their cosines crowd near 1); removing this centre before normalising is the
+    "centred text embeddings" variant."""
+    return {
+        f: np.mean([np.asarray(getattr(fs, f), dtype=np.float64).mean(axis=0) for fs in feature_sets], axis=0)
+        for f in CENTRED_FIELDS
+    }
 
 
 def prophet_terms(
@@ -333,7 +383,10 @@ def prophet_terms(
     the given order.
 
     Columns: source, target, qsim, asim, isim, qasim (expected cosines of the q, a, i, qa
-    embeddings), ppl_source, ppl_target, silhouette, entropy, diversity (= silhouette +
+    embeddings), ppl_source, ppl_target, qsim_centred, asim_centred, qasim_centred (the
+    same cosines after ``embedding_centre`` is removed from every row, rows re-normalised),
+    ppl_eot_source, ppl_eot_target (PPL with the end-of-turn token counted; NaN when a
+    feature file lacks it), silhouette, entropy, diversity (= silhouette +
     entropy; computed once per source, from its own features only, with z_u from
     ``sample_vectors(fs)`` in its "auto" mode). Every input is
     validated first; errors name "source X" or "target X".
@@ -352,23 +405,28 @@ def prophet_terms(
         if len(set(dims.values())) > 1:
             raise ValueError(f"{field} embedding widths differ between datasets: {dims}")
 
+    centre = embedding_centre([*sources.values(), *targets.values()])
     src = {}
     for name, fs in sources.items():
-        src[name] = _dataset_summary(fs)
+        src[name] = _dataset_summary(fs, centre)
         src[name]["sil"], src[name]["ent"] = diversity(sample_vectors(fs), k, seed, silhouette_sample_size)
-    tgt = {name: _dataset_summary(fs) for name, fs in targets.items()}
+    tgt = {name: _dataset_summary(fs, centre) for name, fs in targets.items()}
 
     rows = []
     for s, ss in src.items():
         for t, tt in tgt.items():
             sims = {f"{f}sim": float(ss["means"][f] @ tt["means"][f]) for f in EMBEDDING_FIELDS}
+            centred = {f"{f}sim_centred": float(ss["means"][f"{f}_centred"] @ tt["means"][f"{f}_centred"]) for f in CENTRED_FIELDS}
             rows.append(
                 {
                     "source": s,
                     "target": t,
                     **sims,
+                    **centred,
                     "ppl_source": ss["ppl"],
                     "ppl_target": tt["ppl"],
+                    "ppl_eot_source": ss["ppl_eot"],
+                    "ppl_eot_target": tt["ppl_eot"],
                     "silhouette": ss["sil"],
                     "entropy": ss["ent"],
                     "diversity": ss["sil"] + ss["ent"],
@@ -377,9 +435,14 @@ def prophet_terms(
     return pd.DataFrame(rows, columns=list(TERM_COLUMNS))
 
 
+def factor_columns(factor: str) -> tuple[str, ...]:
+    """The ``prophet_terms`` columns a factor is read from."""
+    return (f"{factor}_source", f"{factor}_target") if factor in ("ppl", "ppl_eot") else (factor,)
+
+
 def _factor_values(terms: pd.DataFrame, factor: str) -> pd.Series:
-    if factor == "ppl":
-        return terms["ppl_source"] / terms["ppl_target"]
+    if factor in ("ppl", "ppl_eot"):
+        return terms[f"{factor}_source"] / terms[f"{factor}_target"]
     return terms[factor]
 
 

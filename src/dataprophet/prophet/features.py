@@ -96,13 +96,17 @@ def image_embeddings(model, processor, images: list, batch_size: int) -> np.ndar
 
 
 @torch.no_grad()
-def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> np.ndarray:
-    """Per-sample mean answer-token NLL given image and question (the PPL factor's input)."""
+def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample mean NLL of the answer given image and question (the PPL factor's input):
+    over the answer's own tokens, and over them plus the end-of-turn token that closes the
+    answer (the "with end-of-turn token" variant). Logits are computed only at the answer
+    positions, never over the whole sequence, so memory does not grow with prompt length x
+    vocabulary (about 45 GB at paper shapes otherwise)."""
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     collate = TrainCollator(processor.tokenizer.pad_token_id)
     rows = frame[["image", "question", "answers"]].to_dict("records")
-    out = []
+    answer_only, with_eot = [], []
     for start in range(0, len(rows), batch_size):
         examples = [
             encode_example(processor, decode_image(r["image"]), r["question"], r["answers"][0])
@@ -112,12 +116,19 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> np.nda
         labels = batch.pop("labels").to(device)
         batch = {k: v.to(device) for k, v in batch.items()}
         batch["pixel_values"] = batch["pixel_values"].to(dtype)
-        logits = model(**batch).logits[:, :-1, :].float()
+        hidden = model.model(**batch).last_hidden_state[:, :-1, :]
         target = labels[:, 1:]
         mask = target != IGNORE_INDEX
-        token_nll = F.cross_entropy(logits.transpose(1, 2), target.clamp(min=0), reduction="none")
-        out.append(((token_nll * mask).sum(1) / mask.sum(1)).cpu().numpy())
-    return np.concatenate(out).astype(np.float64)
+        logits = model.lm_head(hidden[mask]).float()  # (answer tokens in the batch, vocab)
+        token_nll = torch.zeros(target.shape, dtype=torch.float32, device=device)
+        token_nll[mask] = F.cross_entropy(logits, target[mask], reduction="none")
+        # the last labelled position of each row is the end-of-turn token (encode_example)
+        last = torch.zeros_like(mask)
+        last[torch.arange(len(mask)), mask.long().cumsum(1).argmax(1)] = True
+        own = mask & ~last
+        with_eot.append(((token_nll * mask).sum(1) / mask.sum(1)).cpu().numpy())
+        answer_only.append(((token_nll * own).sum(1) / own.sum(1).clamp(min=1)).cpu().numpy())
+    return np.concatenate(answer_only).astype(np.float64), np.concatenate(with_eot).astype(np.float64)
 
 
 def minilm_embeddings(texts: list[str]) -> np.ndarray:
@@ -153,13 +164,15 @@ def extract(model, processor, frame: pd.DataFrame, batch_size: int, text_encoder
     else:
         raise ValueError(f"text_encoder {text_encoder!r} is not one of 'mllm', 'minilm'")
     images = [decode_image(b) for b in frame["image"]]
+    nll, nll_eot = answer_nll(model, processor, frame, batch_size)
     return {
         "ids": np.asarray(frame["id"].tolist()),
         "q": q,
         "a": a,
         "qa": qa,
         "i": image_embeddings(model, processor, images, batch_size),
-        "nll": answer_nll(model, processor, frame, batch_size),
+        "nll": nll,
+        "nll_eot": nll_eot,
     }
 
 

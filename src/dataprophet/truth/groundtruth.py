@@ -1,7 +1,8 @@
 """Stage ``groundtruth``: evaluation scores collected into the score and Delta(s->t) tables.
 
-Reproduce: ``snakemake results/mini/tables/delta.csv`` (the rule ``groundtruth`` calls
-``dataprophet groundtruth`` once per fine-tuning seed).
+Reproduce: ``snakemake results/mini/tables/seed0/delta.csv`` (the rule ``groundtruth`` calls
+``dataprophet groundtruth`` once per fine-tuning seed; the stage ``agreement`` averages the
+seeds into ``tables/delta.csv``).
 """
 
 from __future__ import annotations
