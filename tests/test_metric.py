@@ -359,7 +359,9 @@ def test_centred_similarity_removes_the_shared_direction_by_hand():
         rng = np.random.default_rng(0)  # distinct image rows, so k-means has clusters to find
         i = rng.normal(size=(12, 3))
         i /= np.linalg.norm(i, axis=1, keepdims=True)
-        return FeatureSet(q=rows, a=rows, qa=rows, i=i, nll=np.full(12, 1.0), ids=np.arange(12), nll_eot=np.full(12, 2.0))
+        return FeatureSet(
+            q=rows, a=rows, qa=rows, i=i, nll=np.full(12, 1.0), ids=np.arange(12), nll_eot=np.full(12, 2.0)
+        )
 
     up, down = features(+1), features(-1)
     terms = prophet_terms({"u": up, "d": down}, {"u": up, "d": down}, k=2)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import get_args
 
 from dataprophet.settings import (
+    NOISE_Z,
     AgreementSettings,
     AllocateSettings,
     BaseSettings,
@@ -25,7 +26,6 @@ from dataprophet.settings import (
     FeatureSettings,
     GenerateSettings,
     GroundTruthSettings,
-    NOISE_Z,
     HeatmapSettings,
     ModelSettings,
     PredictSettings,

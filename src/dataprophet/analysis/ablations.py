@@ -11,8 +11,8 @@ import pandas as pd
 
 from dataprophet.analysis import paper
 from dataprophet.analysis.ranking import tau_report
-from dataprophet.prophet.factors import ABLATIONS, factor_columns, family_baseline, metric_matrix
 from dataprophet.prophet.baselines import own_source_first, source_main_effect
+from dataprophet.prophet.factors import ABLATIONS, factor_columns, family_baseline, metric_matrix
 
 FAMILY_BASELINE = "task family (same family = 1)"
 OWN_SOURCE_BASELINE = "own source first, the rest tied"

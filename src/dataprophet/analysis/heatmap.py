@@ -3,7 +3,8 @@ that are within noise of zero hatched when a standard-error table is given.
 
 Reproduce: ``snakemake results/mini/figures/delta_heatmap.png`` (the rule ``heatmap`` calls
 ``dataprophet heatmap``), or on any matrix:
-``dataprophet heatmap --matrix results/mini/tables/delta.csv --se results/mini/tables/delta_se.csv --pdf /tmp/delta.pdf --png /tmp/delta.png``
+``dataprophet heatmap --matrix results/mini/tables/delta.csv --se results/mini/tables/delta_se.csv
+--pdf /tmp/delta.pdf --png /tmp/delta.png``
 """
 
 from __future__ import annotations

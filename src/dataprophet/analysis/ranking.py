@@ -39,7 +39,9 @@ def format_summary(summary: dict) -> str:
         lines.append(f"{key}: {summary[key]:.3f} [{summary[key + '_low']:.3f}, {summary[key + '_high']:.3f}]")
     lines.append(f"tau (overall): {summary['tau']:.3f}")
     if "noise_ceiling_tau_tgt" in summary:
-        lines.append(f"noise ceiling (one seed vs the mean of the others) tau_tgt: {summary['noise_ceiling_tau_tgt']:.3f}")
+        lines.append(
+            f"noise ceiling (one seed vs the mean of the others) tau_tgt: {summary['noise_ceiling_tau_tgt']:.3f}"
+        )
     return "\n".join(lines)
 
 

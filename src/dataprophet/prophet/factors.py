@@ -416,7 +416,10 @@ def prophet_terms(
     for s, ss in src.items():
         for t, tt in tgt.items():
             sims = {f"{f}sim": float(ss["means"][f] @ tt["means"][f]) for f in EMBEDDING_FIELDS}
-            centred = {f"{f}sim_centred": float(ss["means"][f"{f}_centred"] @ tt["means"][f"{f}_centred"]) for f in CENTRED_FIELDS}
+            centred = {
+                f"{f}sim_centred": float(ss["means"][f"{f}_centred"] @ tt["means"][f"{f}_centred"])
+                for f in CENTRED_FIELDS
+            }
             rows.append(
                 {
                     "source": s,

@@ -106,8 +106,12 @@ def regime(
         "diagonal_mean": float(np.nanmean(np.diag(delta.loc[delta.columns, delta.columns]))),
         "off_diagonal_mean": float(np.nanmean(off)),
         "off_diagonal_positive_share": float(np.mean(off > 0)),
-        "off_diagonal_positive_beyond_noise_share": float(np.mean(off[known] > z * off_se[known])) if known.any() else None,
-        "off_diagonal_negative_beyond_noise_share": float(np.mean(off[known] < -z * off_se[known])) if known.any() else None,
+        "off_diagonal_positive_beyond_noise_share": float(np.mean(off[known] > z * off_se[known]))
+        if known.any()
+        else None,
+        "off_diagonal_negative_beyond_noise_share": float(np.mean(off[known] < -z * off_se[known]))
+        if known.any()
+        else None,
         "cells_within_noise_share": float(np.mean(np.abs(off[known]) <= z * off_se[known])) if known.any() else None,
         "own_source_best": int(sum(strict.values())),
         "own_source_best_within_noise": int(sum(own.values())),
@@ -122,9 +126,13 @@ def regime(
     low, high = AIMS["base_score_range"]
     stats["aims"] = {
         "constant_share_gap_max<=0.15": int((gap <= AIMS["constant_share_gap_max"]).sum()),
-        "base_score_in_[0.2,0.8]": int(((base_scores[delta.columns] >= low) & (base_scores[delta.columns] <= high)).sum()),
-        "off_diagonal_positive_share>=0.70": stats["off_diagonal_positive_share"] >= AIMS["off_diagonal_positive_share"],
-        "own_source_best_within_noise>=10": stats["own_source_best_within_noise"] >= AIMS["own_source_best_within_noise"],
+        "base_score_in_[0.2,0.8]": int(
+            ((base_scores[delta.columns] >= low) & (base_scores[delta.columns] <= high)).sum()
+        ),
+        "off_diagonal_positive_share>=0.70": stats["off_diagonal_positive_share"]
+        >= AIMS["off_diagonal_positive_share"],
+        "own_source_best_within_noise>=10": stats["own_source_best_within_noise"]
+        >= AIMS["own_source_best_within_noise"],
         "ceiling_tau_tgt>=0.75": (stats["ceiling_tau_tgt"] or 0) >= AIMS["ceiling_tau_tgt"],
         "of_targets": len(delta.columns),
     }
@@ -147,13 +155,17 @@ def testbed(
     mean = pd.read_csv(delta, index_col=0)
     error = pd.read_csv(se, index_col=0).loc[mean.index, mean.columns]
     score_table = pd.read_csv(scores, index_col=0)
-    rows = {"references": {Path(p).stem: constant_share(read_table(p)["answers"].map(lambda a: a[0])) for p in references}}
+    rows = {
+        "references": {Path(p).stem: constant_share(read_table(p)["answers"].map(lambda a: a[0])) for p in references}
+    }
     for path in predictions:
         frame = pd.read_parquet(path, columns=["target", "prediction"])
         rows[model_label(path)] = {t: constant_share(g["prediction"]) for t, g in frame.groupby("target")}
     share_table = pd.DataFrame(rows).T[list(mean.columns)]
     share_table.index.name = "model"
-    stats = regime(mean, error, score_table.loc["base"], share_table, json.loads(Path(ceiling).read_text()), settings.noise_z)
+    stats = regime(
+        mean, error, score_table.loc["base"], share_table, json.loads(Path(ceiling).read_text()), settings.noise_z
+    )
     write_csv(share_table, shares, float_format="%.4f")
     write_json(stats, out)
     print(json.dumps({k: v for k, v in stats.items() if not isinstance(v, dict)} | {"aims": stats["aims"]}, indent=1))
