@@ -130,6 +130,7 @@ def agreement(
         print(
             f"one seed vs the mean of the others: tau_tgt {result['ceiling_tau_tgt']:.3f}, "
             f"tau_src {result['ceiling_tau_src']:.3f}; split-half Spearman "
-            f"{result['split_half']['matrix_spearman']:.3f} (stepped up {result['split_half']['matrix_spearman_brown']:.3f})"
+            f"{result['split_half']['matrix_spearman']:.3f} "
+            f"(stepped up {result['split_half']['matrix_spearman_brown']:.3f})"
         )
     return result
