@@ -86,22 +86,26 @@ def _line_values(rng: random.Random, kind: str, n: int) -> tuple[list[int], int 
     return vals, None
 
 
-def _caption(kind: str, k: int | None) -> list[str]:
+def _caption(kind: str, k: int | None, colour: str) -> list[str]:
+    """Two reference captions that name the line's colour and its shape, so the reference
+    varies with the image (a constant caption matches at most the function words)."""
+    line = f"{colour} line"
     if kind == "rise":
-        return ["the line rises steadily", "the values increase"]
+        return [f"{line} rises steadily", f"{colour} values increase"]
     if kind == "fall":
-        return ["the line falls steadily", "the values decrease"]
+        return [f"{line} falls steadily", f"{colour} values decrease"]
     if kind == "peak":
-        return [f"the line peaks at point {NUMBER_WORDS[k + 1]}", "the line rises then falls"]
+        return [f"{line} peaks at point {NUMBER_WORDS[k + 1]}", f"{line} rises then falls"]
     if kind == "dip":
-        return [f"the line dips at point {NUMBER_WORDS[k + 1]}", "the line falls then rises"]
+        return [f"{line} dips at point {NUMBER_WORDS[k + 1]}", f"{line} falls then rises"]
     if kind == "flat":
-        return ["the line stays flat", "the values do not change"]
-    return ["the line goes up and down", "the line zigzags"]
+        return [f"{line} stays flat", f"{colour} values do not change"]
+    return [f"{line} goes up and down", f"{line} zigzags"]
 
 
 def make_line(rng: random.Random, size: int) -> dict:
-    """A line of 4-5 points over numbered x ticks; the answer is a caption from a small grammar."""
+    """A coloured line of 4-5 points over numbered x ticks; the answer is a caption naming its
+    colour and shape, from a small grammar."""
     n = rng.choice((4, 5))
     kind = rng.choice(LINE_KINDS)
     values, k = _line_values(rng, kind, n)
@@ -113,8 +117,9 @@ def make_line(rng: random.Random, size: int) -> dict:
     c.rect(4, base, 59, 1, fill=INK)
     step = 48 / (n - 1)
     pts = [(10 + i * step, base - unit * v) for i, v in enumerate(values)]
-    c.line(pts, fill=PALETTE[rng.choice(LINE_COLOURS)], width=2)
+    colour = rng.choice(LINE_COLOURS)
+    c.line(pts, fill=PALETTE[colour], width=2)
     for i, (x, y) in enumerate(pts):
         c.rect(round(x) - 2, y - 2, 4, 4, fill=INK)
         draw_text_centered(c, str(i + 1), x, 57)
-    return sample(c, pick(rng, LINE_Q), _caption(kind, k))
+    return sample(c, pick(rng, LINE_Q), _caption(kind, k, colour))

@@ -25,25 +25,23 @@ def _text_lines(c: Canvas, rng: random.Random, x: float, y: float, width: int, r
 
 
 def make_form(rng: random.Random, size: int) -> dict:
-    """A page with a header strip, grey text lines and two labelled number fields; one is asked."""
+    """A page with a header strip, grey text lines and two labelled fields holding two-digit
+    amounts in large glyphs (readable at 64 px); one field is asked."""
     c = Canvas(size, background=PAPER)
     c.rect(3, 2, rng.randint(14, 30), 4, fill=(90, 90, 100))  # letterhead
     labels = rng.sample(sorted(FIELDS), 2)
-    values = []
-    for _ in labels:
-        digits = rng.choice((2, 3))
-        values.append(str(rng.randint(10 ** (digits - 1), 10**digits - 1)))
+    values = [str(rng.randint(10, 99)) for _ in labels]
     fields_on_top = rng.random() < 0.5
-    field_y = 9 if fields_on_top else 34
-    text_y = 42 if fields_on_top else 10
-    _text_lines(c, rng, 4, text_y, 56, 4)
-    fx = rng.randint(3, 26)
+    field_y = 8 if fields_on_top else 22
+    text_y = 50 if fields_on_top else 9
+    _text_lines(c, rng, 4, text_y, 56, 3 if fields_on_top else 2)
+    fx = rng.randint(2, 14)
     for k, (lab, val) in enumerate(zip(labels, values)):
-        y = field_y + k * 15
-        draw_text(c, lab, fx, y + 2)
-        c.rect(fx + 9, y, 28, 14, fill=WHITE, outline=INK)
-        w, _ = text_size(val)
-        draw_text(c, val, fx + 9 + 28 - 3 - w, y + 2)  # right-aligned like an amount
+        y = field_y + k * 21
+        draw_text(c, lab, fx, y + 5)
+        c.rect(fx + 9, y, 27, 19, fill=WHITE, outline=INK)
+        w, _ = text_size(val, scale=3)
+        draw_text(c, val, fx + 9 + 27 - 2 - w, y + 2, scale=3)  # right-aligned like an amount
     k = rng.randrange(2)
     return sample(c, pick(rng, FORM_Q, f=FIELDS[labels[k]]), values[k])
 
