@@ -174,8 +174,8 @@ def test_outputs_are_readable_by_the_group_under_the_umask(tmp_path):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--bootstrap", "0"], "bootstrap must be a number >= 1, got 0"),
-        (["--bootstrap", "-5"], "bootstrap must be a number >= 1"),
+        (["--bootstrap", "0"], "bootstrap must be a number >= 100, got 0"),
+        (["--bootstrap", "1"], "bootstrap must be a number >= 100, got 1"),
     ],
 )
 def test_impossible_numbers_are_refused_naming_the_setting(tmp_path, capsys, argv, message):

@@ -224,7 +224,7 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
             "--png",
             f"{out}/r/6.png",
             "--bootstrap",
-            "20",
+            "100",
             "--datasets",
             info,
         ],

@@ -275,7 +275,9 @@ class PredictSettings(Settings):
 
 @dataclass(frozen=True, kw_only=True)
 class TauSettings(Settings):
-    MINIMUM: ClassVar[dict] = {"bootstrap": 1}
+    # A percentile interval from fewer resamples is too coarse to mean anything (with 1 it
+    # can even exclude the estimate).
+    MINIMUM: ClassVar[dict] = {"bootstrap": 100}
     variant: TauVariant = AgreementSettings.variant
     exclude_diagonal: bool = AgreementSettings.exclude_diagonal
     bootstrap: int = 2000

@@ -38,6 +38,9 @@ def format_summary(summary: dict) -> str:
     for key in ("tau_tgt", "tau_src"):
         lines.append(f"{key}: {summary[key]:.3f} [{summary[key + '_low']:.3f}, {summary[key + '_high']:.3f}]")
     lines.append(f"tau (overall): {summary['tau']:.3f}")
+    for key, axis in (("tau_tgt", "target"), ("tau_src", "source")):
+        for name, why in summary.get(f"{key}_undefined", {}).items():
+            lines.append(f"undefined for {axis} {name}: {why}; left out of the {key} mean")
     if "noise_ceiling_tau_tgt" in summary:
         lines.append(
             f"noise ceiling (one seed vs the mean of the others) tau_tgt: {summary['noise_ceiling_tau_tgt']:.3f}"
@@ -136,6 +139,27 @@ def _square_labels(frame: pd.DataFrame, name: str) -> None:
         )
 
 
+def undefined_items(truth: pd.DataFrame, scores: pd.DataFrame, exclude_diagonal: bool = False) -> dict:
+    """Why a per-target or per-source tau is undefined: a ranking in which every item ties.
+
+    Returns ``{"tau_tgt": {target: reason}, "tau_src": {source: reason}}``."""
+    scores = align(truth, scores)
+    out: dict[str, dict[str, str]] = {"tau_tgt": {}, "tau_src": {}}
+    for key, t, s, items, other in (
+        ("tau_tgt", truth, scores, "target", "source"),
+        ("tau_src", truth.T, scores.T, "source", "target"),
+    ):
+        for name in t.columns:
+            rows = [r for r in t.index if not (exclude_diagonal and r == name)]
+            if len(rows) < 2:
+                out[key][name] = f"fewer than two {other}s to rank"
+            elif t.loc[rows, name].nunique() < 2:
+                out[key][name] = f"the truth ties every {other}"
+            elif s.loc[rows, name].nunique() < 2:
+                out[key][name] = f"the scores tie every {other}"
+    return out
+
+
 def tau_report(
     truth: pd.DataFrame,
     scores: pd.DataFrame,
@@ -150,8 +174,9 @@ def tau_report(
     Returns ``(per_item, summary)``. ``per_item`` has columns axis ('target' or 'source'),
     name, tau; a tau that is NaN (a constant ranking on either side) stays NaN there.
     ``summary`` holds, for ax in (tgt, src): tau_<ax> (mean over non-NaN items),
-    tau_<ax>_low / tau_<ax>_high (``bootstrap_ci``), tau_<ax>_n (items used) and
-    tau_<ax>_nan (items left out as NaN); tau = (tau_tgt + tau_src) / 2; and the settings.
+    tau_<ax>_low / tau_<ax>_high (``bootstrap_ci``), tau_<ax>_n (items used),
+    tau_<ax>_nan (items left out as NaN) and tau_<ax>_undefined (each left-out item with
+    why, from ``undefined_items``); tau = (tau_tgt + tau_src) / 2; and the settings.
     If every item of an axis is NaN its mean and interval are NaN.
     """
     if exclude_diagonal:
@@ -159,6 +184,7 @@ def tau_report(
         _square_labels(scores, "scores")
     per_tgt = per_target_tau(truth, scores, variant, exclude_diagonal)
     per_src = per_source_tau(truth, scores, variant, exclude_diagonal)
+    reasons = undefined_items(truth, scores, exclude_diagonal)
     per_item = pd.concat(
         [
             pd.DataFrame({"axis": "target", "name": per_tgt.index, "tau": per_tgt.to_numpy(dtype=float)}),
@@ -178,6 +204,9 @@ def tau_report(
         finite = x[~np.isnan(x)]
         summary[f"{key}_n"] = int(finite.size)
         summary[f"{key}_nan"] = int(np.isnan(x).sum())
+        summary[f"{key}_undefined"] = {
+            name: reasons[key].get(name, "tau is undefined") for name in series.index[np.isnan(x)]
+        }
         if finite.size:
             summary[key] = float(finite.mean())
             summary[f"{key}_low"], summary[f"{key}_high"] = bootstrap_ci(series, n_boot, level, seed)

@@ -11,13 +11,27 @@ from pathlib import Path
 import pandas as pd
 
 from dataprophet.analysis.rank import tau_options
-from dataprophet.analysis.ranking import format_summary, read_matrix, tau_report
+from dataprophet.analysis.ranking import MatrixError, format_summary, read_matrix, tau_report
 from dataprophet.settings import TauSettings
 
 
 def tau(truth: Path, scores: Path, settings: TauSettings) -> dict:
-    """Print the per-target and per-source taus and their summary; return the summary."""
-    per_item, summary = tau_report(read_matrix(truth), read_matrix(scores), **tau_options(settings))
+    """Print the per-target and per-source taus and their summary; return the summary.
+
+    Targets or sources whose ranking is undefined (every item tied in the truth or the
+    scores, or fewer than two to rank) are named with the reason and left out of the mean;
+    when a whole axis is undefined nothing can be computed and the command refuses."""
+    truth_frame, scores_frame = read_matrix(truth), read_matrix(scores)
+    for frame, path in ((truth_frame, truth), (scores_frame, scores)):
+        if min(frame.shape) < 2:
+            raise MatrixError(
+                f"{path}: a {frame.shape[0]}x{frame.shape[1]} matrix; ranking needs at least two sources and two targets"
+            )
+    per_item, summary = tau_report(truth_frame, scores_frame, **tau_options(settings))
+    for key, axis in (("tau_tgt", "target"), ("tau_src", "source")):
+        if summary[f"{key}_n"] == 0:
+            reasons = "; ".join(f"{n}: {why}" for n, why in summary[f"{key}_undefined"].items())
+            raise MatrixError(f"no {axis} has a defined tau ({reasons})")
     with pd.option_context("display.max_rows", None):
         for axis in ("target", "source"):
             part = per_item[per_item["axis"] == axis].set_index("name")["tau"]
