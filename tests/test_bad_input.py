@@ -335,6 +335,27 @@ def test_budget_smaller_than_the_number_of_sources_is_refused(tmp_path, capsys):
     assert not (tmp_path / "alloc.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("budget", "message"),
+    [
+        ("100000000000000000000", "budget must be a number <= 1e+12"),
+        ("1e9", "argument --budget: invalid int value: '1e9'"),
+        ("lots", "argument --budget: invalid int value: 'lots'"),
+    ],
+)
+def test_absurd_budget_is_a_clear_error_not_a_traceback(tmp_path, capsys, budget, message):
+    weights = _matrix(tmp_path / "m.csv", [[0.5, 0.2, 0.1], [0.1, 0.4, 0.2], [0.2, 0.2, 0.3]])
+    argv = ["allocate", "--weights", weights, "--method", "uniform", "--budget", budget, "--out", str(tmp_path / "a")]
+    try:
+        code = main(argv)
+    except SystemExit as exit:  # argparse refuses a non-integer itself, with usage
+        code = exit.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "a").exists()
+
+
 def test_selection_budget_in_config_is_checked_before_any_job(tmp_path):
     import yaml
 

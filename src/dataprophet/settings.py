@@ -29,6 +29,10 @@ Scale = Literal["mini", "paper"]
 LrScheduler = Literal["constant", "linear", "cosine", "constant_with_warmup"]
 Dtype = Literal["float32", "bfloat16", "float16"]
 
+# Samples per target no study can mean (more than any collection of datasets holds); it also
+# keeps the allocation's floating-point arithmetic exact (below 2**53).
+MAX_BUDGET = 10**12
+
 # A Delta cell is "within noise" when |mean over seeds| <= NOISE_Z * its standard error.
 NOISE_Z = 2.0
 
@@ -55,16 +59,20 @@ def _check_value(name: str, kind, value) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    """Base of every settings dataclass: checks ``Literal`` fields and the lower bounds in
-    ``MINIMUM``; lists become tuples."""
+    """Base of every settings dataclass: checks ``Literal`` fields and the bounds in
+    ``MINIMUM`` and ``MAXIMUM``; lists become tuples."""
 
     MINIMUM: ClassVar[dict] = {}  # field -> smallest allowed value
+    MAXIMUM: ClassVar[dict] = {}  # field -> largest allowed value
 
     def __post_init__(self):
         for name, low in self.MINIMUM.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low:
                 raise ConfigError(f"{name} must be a number >= {low}, got {value!r}")
+        for name, high in self.MAXIMUM.items():
+            if getattr(self, name) > high:
+                raise ConfigError(f"{name} must be a number <= {high:g}, got {getattr(self, name)!r}")
         types = _resolved_types(type(self))
         for f in fields(self):
             kind = types[f.name]
@@ -327,6 +335,7 @@ class CostSettings(Settings):
 @dataclass(frozen=True, kw_only=True)
 class AllocateSettings(Settings):
     MINIMUM: ClassVar[dict] = {"budget": 1}
+    MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET}
     method: AllocationMethod
     budget: int  # samples per target
 
