@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: setup study smoke test test-fast lint format
+.PHONY: setup study smoke test test-fast lint format floors
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) snakemake --lint
+
+# The declared version floors of transformers, accelerate and peft really run the code.
+floors: setup
+	$(RUN) python .ci/check_floors.py
 
 format: setup
 	$(RUN) ruff check --fix .
