@@ -29,7 +29,8 @@ floors = dict(arg.split("==") for arg in sys.argv[1:])
 for module in (transformers, accelerate, peft):
     assert module.__version__ == floors[module.__name__], (module.__name__, module.__version__)
 from dataprophet.data.suite import generate_splits
-from dataprophet.model.modeling import TinyModelSpec, build_processor, build_tiny_model, load_base, train_tokenizer, TINY_CHAT_TEMPLATE
+from dataprophet.model.modeling import TINY_CHAT_TEMPLATE, TinyModelSpec, build_processor, build_tiny_model
+from dataprophet.model.modeling import load_base, train_tokenizer
 from dataprophet.model.train import train
 from dataprophet.settings import EvalSettings, TrainSettings
 from dataprophet.truth.evaluate import evaluate_targets

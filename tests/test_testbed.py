@@ -70,3 +70,36 @@ def test_regime_counts_off_diagonal_signs_and_aims():
     assert stats["aims"]["base_score_in_[0.2,0.8]"] == 1
     assert stats["aims"]["ceiling_tau_tgt>=0.75"] is True
     json.dumps(stats)  # the statistics are plain JSON
+
+
+def test_ablation_table_has_the_baselines_and_no_tau_src_for_the_main_effect():
+    from dataprophet.analysis.ablations import MAIN_EFFECT_BASELINE, OWN_SOURCE_BASELINE, ablation_table
+
+    rng = np.random.default_rng(0)
+    names = list("abcde")
+    truth = pd.DataFrame(rng.normal(size=(5, 5)), index=names, columns=names)
+    for k in range(5):
+        truth.iloc[k, k] += 5  # every target's own source is clearly best
+    terms = pd.DataFrame(
+        [
+            {
+                "source": s,
+                "target": t,
+                "qsim": 1.0,
+                "asim": 1.0,
+                "isim": 1.0,
+                "qasim": 1.0,
+                "ppl_source": 1.0,
+                "ppl_target": 1.0,
+                "diversity": 1.0 + rng.uniform(),
+            }
+            for s in names
+            for t in names
+        ]
+    )
+    table = ablation_table(truth, terms, {n: n for n in names}, n_boot=100).set_index("variant")
+    assert "centred text embeddings" not in table.index  # these terms lack the centred columns
+    assert table.loc[OWN_SOURCE_BASELINE, "tau_tgt"] > 0.5
+    assert np.isnan(table.loc[MAIN_EFFECT_BASELINE, "tau_src"]) and np.isfinite(
+        table.loc[MAIN_EFFECT_BASELINE, "tau_tgt"]
+    )

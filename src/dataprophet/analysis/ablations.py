@@ -42,6 +42,12 @@ def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str,
     variants[MAIN_EFFECT_BASELINE] = source_main_effect(truth)
     for name, scores in variants.items():
         _, summary = tau_report(truth, scores, **tau_kwargs)
+        if name == MAIN_EFFECT_BASELINE:
+            # A source's overall effect says nothing about which targets it helps; within a
+            # row the leave-one-out mean only falls as the cell's own Delta rises, so its
+            # tau_Src would be a mechanical -1, not a result.
+            for key in ("tau_src", "tau_src_low", "tau_src_high", "tau"):
+                summary[key] = float("nan")
         rows.append(
             {
                 "variant": name,

@@ -145,9 +145,9 @@ def undefined_items(truth: pd.DataFrame, scores: pd.DataFrame, exclude_diagonal:
     Returns ``{"tau_tgt": {target: reason}, "tau_src": {source: reason}}``."""
     scores = align(truth, scores)
     out: dict[str, dict[str, str]] = {"tau_tgt": {}, "tau_src": {}}
-    for key, t, s, items, other in (
-        ("tau_tgt", truth, scores, "target", "source"),
-        ("tau_src", truth.T, scores.T, "source", "target"),
+    for key, t, s, other in (
+        ("tau_tgt", truth, scores, "source"),
+        ("tau_src", truth.T, scores.T, "target"),
     ):
         for name in t.columns:
             rows = [r for r in t.index if not (exclude_diagonal and r == name)]

@@ -24,9 +24,8 @@ def tau(truth: Path, scores: Path, settings: TauSettings) -> dict:
     truth_frame, scores_frame = read_matrix(truth), read_matrix(scores)
     for frame, path in ((truth_frame, truth), (scores_frame, scores)):
         if min(frame.shape) < 2:
-            raise MatrixError(
-                f"{path}: a {frame.shape[0]}x{frame.shape[1]} matrix; ranking needs at least two sources and two targets"
-            )
+            rows, columns = frame.shape
+            raise MatrixError(f"{path}: a {rows}x{columns} matrix; ranking needs at least two sources and two targets")
     per_item, summary = tau_report(truth_frame, scores_frame, **tau_options(settings))
     for key, axis in (("tau_tgt", "target"), ("tau_src", "source")):
         if summary[f"{key}_n"] == 0:
