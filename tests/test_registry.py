@@ -151,6 +151,23 @@ def test_a_okvqa_target_is_the_correct_choice_text(registry, tmp_path):
     assert next(iter_records(kept, "train"))["answers"] == ["surf", "ride wave"]
 
 
+def test_a_okvqa_direct_answers_stored_as_text_are_read_as_a_list(registry):
+    """Hub exports can store the direct answers as the text of a Python list."""
+    spec = override(registry["a_okvqa"], options={"keep_direct_answers": True})
+    ctx = context_for(spec, "train", spec.train[0])
+    row = {
+        "image": fixtures.image(1),
+        "question": "What is he doing?",
+        "choices": ["swim", "surf", "sleep", "eat"],
+        "correct_choice_idx": 1,
+        "direct_answers": "['surf', 'ride wave', 'surf']",
+        "question_id": "q1",
+    }
+    assert single.a_okvqa(row, 0, ctx)[0]["answers"] == ["surf", "ride wave"]
+    with pytest.raises(AdapterError, match="direct_answers looks like a list but does not parse"):
+        single.a_okvqa({**row, "direct_answers": "['surf', "}, 0, ctx)
+
+
 def test_screenqa_chart_and_doc_answers(registry, tmp_path):
     screen = list(iter_records(fixture_spec(registry, "screenqa", tmp_path)[0], "train"))
     assert screen[0]["answers"] == ["The app name is Foo.", "Foo"] and screen[1]["answers"] == ["<no answer>"]

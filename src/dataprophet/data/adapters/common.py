@@ -178,6 +178,23 @@ def text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def stringified_list(value: Any, ctx: RowContext, key: str) -> Any:
+    """A list written as text (``"['bench', 'seat']"``, as some hub exports store list
+    columns) read back as a list, with ``ast.literal_eval`` (literals only, no code); any
+    other value is returned as it is. Text that starts like a list but does not parse is
+    an error naming the field."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        import ast
+
+        try:
+            parsed = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise ctx.fail(f"{key} looks like a list but does not parse: {value[:60]!r} ({ctx.where(key)})") from None
+        if isinstance(parsed, list):
+            return parsed
+    return value
+
+
 def answer_list(value: Any) -> list[str]:
     """References from a str, a number or a list, stripped, empties and repeats dropped."""
     items = value if isinstance(value, (list, tuple)) else [value]

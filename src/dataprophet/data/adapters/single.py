@@ -11,7 +11,7 @@ import itertools
 import re
 import string
 
-from dataprophet.data.adapters.common import RowContext, answer_list, text
+from dataprophet.data.adapters.common import RowContext, answer_list, stringified_list, text
 
 # Lists up to this long also get every other ordering as a reference, so exact_match becomes
 # order-insensitive (4! = 24 references at most); longer lists keep the sorted order only.
@@ -113,7 +113,8 @@ def a_okvqa(row: dict, index: int, ctx: RowContext) -> list[dict]:
         )
     answers = [choices[idx]]
     if ctx.options.get("keep_direct_answers"):
-        answers += [a for a in answer_list(ctx.optional(row, "direct_answers") or []) if a != choices[idx]]
+        direct = stringified_list(ctx.optional(row, "direct_answers") or [], ctx, "direct_answers")
+        answers += [a for a in answer_list(direct) if a != choices[idx]]
     question = text(ctx.column(row, "question"))
     if question and ctx.options.get("choices_in_question", True):
         letters = string.ascii_uppercase
