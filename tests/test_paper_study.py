@@ -280,7 +280,7 @@ def paper_fixture_run(tmp_path_factory):
         "evaluate": {"batch_size": 4, "max_new_tokens": 4, "max_new_tokens_by_metric": {"rouge_l": 6}, "max_tiles": 2},
         "compute": {"gpus": {"finetune": 0, "evaluate": 0, "features": 0}},
         "threads": {"finetune": 1, "evaluate": 1, "features": 1},
-        "prophet": {"kmeans_k": 2, "batch_size": 4, "bootstrap": 20, "jobs_per_dataset": True},
+        "prophet": {"kmeans_k": 2, "batch_size": 4, "bootstrap": 100, "jobs_per_dataset": True},
     }
     (root / "paperfix.yaml").write_text(yaml.safe_dump(config))
     targets = ["results/paperfix/tables/delta.csv", "results/paperfix/tables/metric.csv"]
