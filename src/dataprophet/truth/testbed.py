@@ -21,6 +21,7 @@ from dataprophet.io.atomic import write_csv, write_json
 from dataprophet.io.contract import read_table
 from dataprophet.prophet.baselines import source_main_effect
 from dataprophet.settings import TestbedSettings
+from dataprophet.truth.groundtruth import transfer_summary
 
 # The paper's own heatmap (Figure 2 of the paper, see ../shared/paper/TABLES.md): every
 # off-diagonal cell positive, each target's own source best, and a source main effect worth
@@ -91,6 +92,12 @@ def regime(
     ``seed<k>/<source>``) and targets as columns."""
     off, off_se = off_diagonal(delta), off_diagonal(se)
     known = np.isfinite(off_se)
+    off, off_se = off[known], off_se[known]
+
+    def share(flags: np.ndarray) -> float | None:  # None when no cell has a standard error
+        return float(np.mean(flags)) if flags.size else None
+
+    transfer = transfer_summary(delta)
     own = own_source_best(delta, se, z)
     strict = {t: bool(delta[t].idxmax() == t) for t in delta.columns if t in delta.index}
     main = per_target_tau(delta, source_main_effect(delta), "b", exclude_diagonal=True)
@@ -103,16 +110,12 @@ def regime(
         "constant_share_base": shares.loc["base"].round(4).to_dict(),
         "constant_share_finetuned_median": finetuned.median(axis=0).round(4).to_dict(),
         "constant_share_gap_max": gap.round(4).to_dict(),
-        "diagonal_mean": float(np.nanmean(np.diag(delta.loc[delta.columns, delta.columns]))),
-        "off_diagonal_mean": float(np.nanmean(off)),
-        "off_diagonal_positive_share": float(np.mean(off > 0)),
-        "off_diagonal_positive_beyond_noise_share": float(np.mean(off[known] > z * off_se[known]))
-        if known.any()
-        else None,
-        "off_diagonal_negative_beyond_noise_share": float(np.mean(off[known] < -z * off_se[known]))
-        if known.any()
-        else None,
-        "cells_within_noise_share": float(np.mean(np.abs(off[known]) <= z * off_se[known])) if known.any() else None,
+        "diagonal_mean": transfer["diagonal_mean"],
+        "off_diagonal_mean": transfer["off_diagonal_mean"],
+        "off_diagonal_positive_share": transfer["off_diagonal_positive_fraction"],
+        "off_diagonal_positive_beyond_noise_share": share(off > z * off_se),
+        "off_diagonal_negative_beyond_noise_share": share(off < -z * off_se),
+        "cells_within_noise_share": share(np.abs(off) <= z * off_se),
         "own_source_best": int(sum(strict.values())),
         "own_source_best_within_noise": int(sum(own.values())),
         "own_source_not_best": sorted(t for t, ok in own.items() if not ok),
