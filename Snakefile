@@ -9,7 +9,7 @@ import os
 from typing import get_args
 
 from dataprophet.config import coerce_by_schema, load_study, validate_against_schema
-from dataprophet.settings import AllocationMethod, to_flags
+from dataprophet.settings import SelectionMethod, to_flags
 
 
 # A study config is complete on its own: `--configfile` replaces the default mini study
@@ -39,7 +39,6 @@ wildcard_constraints:
     split="pretrain|train|test",
     # an evaluated model: the base, or one fine-tune as seed<k>/<source>
     model=rf"base|seed\d+/({DATASET_PATTERN})",
-    method="|".join(get_args(AllocationMethod)),
 
 
 

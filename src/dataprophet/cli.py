@@ -38,10 +38,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("dataprophet.prophet.predict", "every DataProphet factor and M(s->t) from features"),
     "rank": ("dataprophet.analysis.rank", "Kendall's tau of M against Delta, ablations, paper comparison"),
     "cost": ("dataprophet.analysis.cost", "compute time of the prophet vs the ground-truth stages"),
+    "extend": ("dataprophet.data.extend", "samples past the train/test tables: source pools, target validation"),
     "allocate": ("dataprophet.selection.allocate", "split a per-target budget over the sources"),
+    "mixture": ("dataprophet.selection.mixture", "draw one training mixture from an allocation"),
+    "gradients": ("dataprophet.selection.gradients", "ICONS: projected per-example LoRA gradients of a dataset"),
+    "influence": ("dataprophet.selection.influence", "ICONS: selections and source x target matrix from gradients"),
+    "selection-table": ("dataprophet.selection.selection_table", "the real-data selection table beside the paper's"),
+    "predictors": ("dataprophet.analysis.predictors", "DataProphet, ICONS and baselines judged alike, with costs"),
     "tau": ("dataprophet.analysis.tau", "Kendall's tau of any predictor matrix against any truth matrix"),
     "score": ("dataprophet.prophet.score", "rank your own candidate sources for your target"),
-    "select": ("dataprophet.selection.select", "the pool samples that score highest for one target"),
+    "select": ("dataprophet.selection.select", "a training mixture for your target from your sources"),
+    "select-samples": ("dataprophet.selection.select_samples", "the pool samples that score highest for one target"),
 }
 
 # Commands that may reach the hub (paper scale only); every other command runs offline.

@@ -23,17 +23,23 @@ from dataprophet.settings import (
     ConfigError,
     CostSettings,
     EvalSettings,
+    ExtendSettings,
     FeatureSettings,
     GenerateSettings,
+    GradientSettings,
     GroundTruthSettings,
     HeatmapSettings,
+    InfluenceSettings,
+    MixtureSettings,
     ModelSettings,
+    PredictorsSettings,
     PredictSettings,
     PrepareSettings,
     ProphetSettings,
     RankSettings,
     Scale,
     SelectionSettings,
+    SelectionTableSettings,
     TestbedSettings,
     TrainSettings,
     build,
@@ -137,8 +143,83 @@ class Study:
     def cost_settings(self) -> CostSettings:
         return CostSettings(gpus=self.compute.gpus)
 
-    def allocate_settings(self, method: str) -> AllocateSettings:
-        return AllocateSettings(method=method, budget=self.selection_budget)
+    # Data selection (the paper's Table 3, left half).
+
+    @property
+    def selection_targets(self) -> tuple[str, ...]:
+        return self.selection.targets or self.datasets
+
+    @property
+    def pool_size(self) -> int:
+        """Samples a source can give a mixture: its train table plus its pool extension (at
+        paper scale an upper bound: a split may hold fewer)."""
+        return int(self.sizes["train"]) + self.selection.pool_extra
+
+    def extend_settings(self) -> ExtendSettings:
+        return ExtendSettings(
+            sizes=self.sizes,
+            pool_extra=self.selection.pool_extra,
+            val_size=self.selection.val_size,
+            seed=self.seed,
+            image_size=self.image_size,
+        )
+
+    def allocate_settings(self, name: str) -> AllocateSettings:
+        """``name``: an allocation method, or ``warmup`` (ICONS' uniform warm-up subset)."""
+        if name == "warmup":
+            return AllocateSettings(method="uniform", budget=self.selection.icons.warmup_samples)
+        return AllocateSettings(method=name, budget=self.selection_budget)
+
+    def mixture_settings(self, target: str) -> MixtureSettings:
+        return MixtureSettings(target=target, seed=self.selection.seed)
+
+    def mixture_finetune_settings(self) -> TrainSettings:
+        """The per-source recipe scaled to the budget: the same learning rate and the same
+        passes over the data, so steps grow with the mixture (max_steps x budget / train
+        size), or the same epochs when the recipe counts epochs."""
+        recipe = self.finetune_settings(self.finetune_seeds[0])
+        if recipe.max_steps > 0:
+            steps = max(1, round(recipe.max_steps * self.selection_budget / int(self.sizes["train"])))
+            return replace(recipe, max_steps=steps)
+        return recipe
+
+    def warmup_settings(self) -> TrainSettings:
+        return replace(self.selection.icons.warmup, seed=self.selection.seed, max_tiles=self.evaluate.max_tiles)
+
+    def gradient_settings(self) -> GradientSettings:
+        icons = self.selection.icons
+        return GradientSettings(
+            projection_dim=icons.projection_dim,
+            block_dims=icons.block_dims,
+            batch_size=icons.batch_size,
+            seed=icons.seed,
+            max_tiles=self.evaluate.max_tiles,
+        )
+
+    def influence_settings(self) -> InfluenceSettings:
+        return InfluenceSettings(
+            budget=self.selection_budget, targets=self.selection_targets, top_percent=self.selection.icons.top_percent
+        )
+
+    def selection_table_settings(self) -> SelectionTableSettings:
+        from dataprophet.data import dataset_info
+
+        info = dataset_info(self.scale, self.selection_targets, self.registry, self.registry_overrides)
+        return SelectionTableSettings(methods=self.selection.methods, targets=self.selection_targets, datasets=info)
+
+    def predictors_settings(self) -> PredictorsSettings:
+        from dataprophet.data import dataset_info
+
+        p = self.prophet
+        info = dataset_info(self.scale, self.datasets, self.registry, self.registry_overrides)
+        return PredictorsSettings(
+            variant=p.tau_variant,
+            exclude_diagonal=p.exclude_diagonal,
+            bootstrap=p.bootstrap,
+            seed=p.seed,
+            gpus=self.compute.gpus,
+            families={name: d["family"] for name, d in info.items()},
+        )
 
 
 def _check_datasets(names, valid, key: str) -> tuple[str, ...]:
@@ -148,6 +229,25 @@ def _check_datasets(names, valid, key: str) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise ConfigError(f"config key '{key}': dataset names repeat: {list(names)}")
     return tuple(names)
+
+
+def _check_selection(selection: SelectionSettings, datasets: tuple[str, ...], sizes: dict) -> None:
+    """What the schema cannot see: target names, and budgets the pools cannot meet."""
+    if selection.targets:
+        _check_datasets(selection.targets, datasets, "selection.targets")
+    pool = len(datasets) * (int(sizes["train"]) + selection.pool_extra)
+    budget = selection.budget or len(datasets) * int(sizes["train"])
+    if budget > pool:
+        raise ConfigError(
+            f"config key 'selection.budget': {budget} samples per target, but the {len(datasets)} sources hold "
+            f"{pool} (sizes.train + selection.pool_extra each); raise 'selection.pool_extra' or lower the budget"
+        )
+    warmup = selection.icons.warmup_samples
+    if not len(datasets) <= warmup <= pool:
+        raise ConfigError(
+            f"config key 'selection.icons.warmup_samples': {warmup} must be between the number of sources "
+            f"({len(datasets)}) and the pool ({pool})"
+        )
 
 
 def _section(cls, raw: dict, key: str):
@@ -216,6 +316,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
             f"config key 'selection.budget': a budget of {selection.budget} samples is smaller than the "
             f"number of sources ({len(datasets)}); every source must be able to get a sample"
         )
+    _check_selection(selection, datasets, sizes)
     seeds = tuple(config.get("finetune_seeds", [0]))
     if not seeds or len(set(seeds)) != len(seeds):
         raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")

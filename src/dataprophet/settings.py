@@ -25,6 +25,8 @@ TextEncoder = Literal["mllm", "minilm"]
 TauVariant = Literal["a", "b"]
 BadRows = Literal["error", "skip"]
 AllocationMethod = Literal["uniform", "dataprophet", "oracle"]
+# Methods of the selection table: the three allocations, ICONS per target, ICONS consensus.
+SelectionMethod = Literal["uniform", "dataprophet", "oracle", "icons", "icons_consensus"]
 Scale = Literal["mini", "paper"]
 LrScheduler = Literal["constant", "linear", "cosine", "constant_with_warmup"]
 Dtype = Literal["float32", "bfloat16", "float16"]
@@ -176,7 +178,7 @@ class ComputeSettings(Settings):
 
     def __post_init__(self):
         super().__post_init__()
-        for stage in ("evaluate", "features"):
+        for stage in ("evaluate", "features", "gradients"):
             if self.gpus_for(stage) > 1:
                 raise ConfigError(
                     f"gpus.{stage} is {self.gpus_for(stage)}, but {stage} jobs use one GPU each "
@@ -341,20 +343,131 @@ class AllocateSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SelectionSettings(Settings):
-    """The config section ``selection``: budgeted reweighting of real sources per target."""
+class ExtendSettings(Settings):
+    """Samples beyond a dataset's train and test tables: the source's pool extension (the
+    paper's "full split" past its 20K subset) and the target's validation split (ICONS),
+    both disjoint from every table the study already has."""
 
+    MINIMUM: ClassVar[dict] = {"pool_extra": 0, "val_size": 1}
+    sizes: dict  # the study's sizes (mini: the generator replays them to stay disjoint)
+    pool_extra: int  # extra samples per source; paper: at most this many (the split may hold fewer)
+    val_size: int  # validation samples per target, disjoint from its test table
+    seed: int = 0
+    image_size: int = 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class MixtureSettings(Settings):
+    """One training mixture: a target's column of an allocation table, drawn from the pools."""
+
+    target: str  # a column of the allocation table, or "all" for a target-independent one
+    seed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class IconsSettings(Settings):
+    """ICONS (Wu et al. 2024) as its official code does it: LoRA warm-up on a uniform subset
+    of the pool, per-example LoRA gradients on answer tokens, a seeded random projection,
+    unit vectors, influence = mean cosine with the target's validation gradients."""
+
+    MINIMUM: ClassVar[dict] = {
+        "warmup_samples": 1,
+        "projection_dim": 1,
+        "block_dims": 1,
+        "batch_size": 1,
+        "top_percent": 1e-9,
+    }
+    MAXIMUM: ClassVar[dict] = {"top_percent": 100}
+    warmup_samples: int = 500  # the warm-up's uniform subset of the pool (all sources)
+    warmup: TrainSettings = field(default_factory=TrainSettings)  # LoRA by default, as ICONS
+    projection_dim: int = 5120  # ICONS' dimension; smaller at mini
+    block_dims: int = 8192  # gradient coordinates per block of the projection matrix
+    batch_size: int = 16  # examples per batched gradient pass
+    seed: int = 0  # the projection's seed
+    top_percent: float = 20.0  # consensus: each target votes for its top 20% (ICONS' default)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradientSettings(Settings):
+    """``dataprophet gradients``: projected per-example LoRA gradients of one dataset."""
+
+    MINIMUM: ClassVar[dict] = {"projection_dim": 1, "block_dims": 1, "batch_size": 1, "max_tiles": 1}
+    projection_dim: int = IconsSettings.projection_dim
+    block_dims: int = IconsSettings.block_dims
+    batch_size: int = IconsSettings.batch_size
+    seed: int = IconsSettings.seed
+    max_tiles: int = EvalSettings.max_tiles
+
+
+@dataclass(frozen=True, kw_only=True)
+class InfluenceSettings(Settings):
+    """``dataprophet influence``: ICONS selections from stored gradients."""
+
+    MINIMUM: ClassVar[dict] = {"budget": 1, "top_percent": 1e-9}
+    MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET, "top_percent": 100}
+    budget: int
+    targets: tuple[str, ...]  # those that get a per-target ICONS mixture
+    top_percent: float = IconsSettings.top_percent
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectionSettings(Settings):
+    """The config section ``selection``: budgeted selection of real training data per target,
+    each mixture fine-tuned and scored on its target (the paper's Table 3, left half)."""
+
+    MINIMUM: ClassVar[dict] = {"budget": 0, "pool_extra": 0, "val_size": 1}
+    MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET}
     budget: int = 0  # samples per target; 0 = the paper's N = (number of sources) x sizes.train
-    methods: tuple[AllocationMethod, ...] = get_args(AllocationMethod)
+    methods: tuple[SelectionMethod, ...] = get_args(SelectionMethod)
+    targets: tuple[str, ...] = ()  # targets that get mixtures; () = every dataset
+    pool_extra: int = 0  # per source, samples past sizes.train a mixture may draw (the full split)
+    val_size: int = 100  # per target, ICONS validation samples (disjoint from its test table)
+    seed: int = 0  # the draws of every mixture
+    evaluate_all: bool = False  # score each mixture on every dataset, not only its target
+    icons: IconsSettings = field(default_factory=IconsSettings)
 
 
 @dataclass(frozen=True, kw_only=True)
 class SelectSettings(Settings):
+    """``dataprophet select``: a training mixture for the user's target from their sources."""
+
+    MINIMUM: ClassVar[dict] = {"budget": 1, "samples": 0, "batch_size": 1, "kmeans_k": 2, "max_tiles": 1}
+    MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET}
+    budget: int
+    method: Literal["uniform", "dataprophet"] = "dataprophet"
+    seed: int = 0
+    samples: int = ScoreSettings.samples  # per dataset, for the features behind M
+    batch_size: int = FeatureSettings.batch_size
+    text_encoder: TextEncoder = FeatureSettings.text_encoder
+    kmeans_k: int = PredictSettings.kmeans_k
+    max_tiles: int = EvalSettings.max_tiles
+    dtype: Dtype = EvalSettings.dtype
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectSamplesSettings(Settings):
     """Per-sample selection: the ``k`` pool samples that score highest for one target."""
 
     MINIMUM: ClassVar[dict] = {"k": 1}
 
     k: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectionTableSettings(Settings):
+    """``dataprophet selection-table``: the scores of every mixture, beside the paper's."""
+
+    methods: tuple[SelectionMethod, ...]
+    targets: tuple[str, ...]
+    datasets: dict = field(default_factory=dict)  # {dataset: {"family":..., "mirrors":...}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PredictorsSettings(TauSettings):
+    """``dataprophet predictors``: every predictor of Delta judged alike, with its cost."""
+
+    gpus: dict = field(default_factory=dict)  # GPUs per job by stage (device-seconds)
+    families: dict = field(default_factory=dict)  # {dataset: family}: the family baseline
 
 
 # --------------------------------------------------------------------------- flags

@@ -58,8 +58,56 @@ def prophet_outputs():
     ]
 
 
+# Data selection (workflow/rules/select.smk).
+ALLOCATION_WEIGHTS = {
+    "dataprophet": f"{R}/tables/metric.csv",
+    "oracle": f"{R}/tables/delta.csv",
+}
+ALLOCATED = "uniform|dataprophet|oracle|warmup"
+SHARED_MIXTURES = ("uniform", "icons_consensus")  # one mixture for every target: <method>/all
+
+
+def tables(split):
+    return expand(f"{R}/data/{split}/{{d}}.parquet", d=DATASETS)
+
+
+def mixture_names(method):
+    return ["all"] if method in SHARED_MIXTURES else list(STUDY.selection_targets)
+
+
+def mixture_scores():
+    return [
+        f"{R}/eval/mix/{m}/{name}/scores.json" for m in STUDY.selection.methods for name in mixture_names(m)
+    ]
+
+
 def selection_outputs():
-    return [f"{R}/selection/allocation_{m}.csv" for m in STUDY.selection.methods]
+    return [
+        f"{R}/selection/table_real.csv",
+        f"{R}/selection/table_real_paper.csv",
+        f"{R}/figures/selection_real.png",
+        f"{R}/tables/predictors.csv",
+    ]
+
+
+if STUDY.scale == "mini":
+    EXTEND_SOURCE = ""
+else:
+    EXTEND_SOURCE = f"--registry {STUDY.registry}" + (
+        f" --overrides {STUDY.registry_overrides}" if STUDY.registry_overrides else ""
+    )
+
+
+def mixture_targets(wildcards):
+    """The test tables a mixture is scored on: its own target, the configured targets for a
+    shared mixture, every dataset with selection.evaluate_all."""
+    if STUDY.selection.evaluate_all:
+        names = DATASETS
+    elif wildcards.target == "all":
+        names = STUDY.selection_targets
+    else:
+        names = [wildcards.target]
+    return [f"{R}/data/test/{d}.parquet" for d in names]
 
 
 def launcher(gpus):

@@ -1,24 +1,248 @@
-# Stage "select": per target, split a budget of samples over the sources (the paper's
-# section 5): uniform, DataProphet reweighting (Algorithm 1, from metric.csv) and the oracle
-# (from the observed Delta). Fine-tuning on these mixtures is not part of the workflow yet.
+# Stage "select": data selection under a fixed budget, trained and scored (the paper's Table 3,
+# left half). Per configured target, one mixture per method, each fine-tuned once with the
+# per-source recipe scaled to the budget and scored on its target:
+#   extend           more samples per source (pool) and validation samples per target (val)
+#   allocate         uniform (one column, "all"), dataprophet (Algorithm 1 on M), oracle (on
+#                    Delta), warmup (ICONS' uniform warm-up subset); capped by the pools
+#   mixture          the drawn rows of one allocation column, with their ids
+#   icons_warmup     ICONS' short LoRA warm-up (`dataprophet finetune` on the warm-up mixture)
+#   gradients        ICONS' projected per-example LoRA gradients, one job per dataset
+#   influence        ICONS per target and by consensus, and its source x target matrix
+#   finetune_mixture one fine-tune per mixture (`dataprophet finetune`)
+#   evaluate_mixture its score on its target, or on every target (`dataprophet evaluate`)
+#   selection_table  the table beside the paper's, and its figure
+#   predictors       DataProphet, ICONS and the baselines judged alike, with their costs
 
-ALLOCATION_WEIGHTS = {
-    "uniform": f"{R}/tables/metric.csv",  # supplies the labels only
-    "dataprophet": f"{R}/tables/metric.csv",
-    "oracle": f"{R}/tables/delta.csv",
-}
+rule extend:
+    conda:
+        CONDA_ENV
+    input:
+        train=f"{R}/data/train/{{dataset}}.parquet",
+        test=f"{R}/data/test/{{dataset}}.parquet",
+    output:
+        pool=f"{R}/data/pool/{{dataset}}.parquet",
+        val=f"{R}/data/val/{{dataset}}.parquet",
+    params:
+        source=EXTEND_SOURCE,
+        settings=to_flags(STUDY.extend_settings()),
+    log:
+        f"{R}/logs/extend/{{dataset}}.log",
+    shell:
+        "dataprophet extend --dataset {wildcards.dataset} --train {input.train} --test {input.test} "
+        "--pool {output.pool} --val {output.val} {params.source} {params.settings} > {log} 2>&1"
 
 
 rule allocate:
     conda:
         CONDA_ENV
     input:
-        weights=lambda wc: ALLOCATION_WEIGHTS[wc.method],
+        weights=lambda wc: ALLOCATION_WEIGHTS.get(wc.name, []),
+        train=tables("train"),
+        pool=tables("pool"),
     output:
-        f"{R}/selection/allocation_{{method}}.csv",
+        f"{R}/selection/allocation_{{name}}.csv",
+    wildcard_constraints:
+        name=ALLOCATED,
     params:
-        settings=lambda wc: to_flags(STUDY.allocate_settings(wc.method)),
+        settings=lambda wc: to_flags(STUDY.allocate_settings(wc.name)),
+        weights=lambda wc, input: f"--weights {input.weights}" if input.weights else "",
     log:
-        f"{R}/logs/allocate/{{method}}.log",
+        f"{R}/logs/allocate/{{name}}.log",
     shell:
-        "dataprophet allocate --weights {input.weights} --out {output} {params.settings} > {log} 2>&1"
+        "dataprophet allocate {params.weights} --train {input.train} --pool {input.pool} --out {output} "
+        "{params.settings} > {log} 2>&1"
+
+
+rule mixture:
+    conda:
+        CONDA_ENV
+    input:
+        allocation=f"{R}/selection/allocation_{{name}}.csv",
+        train=tables("train"),
+        pool=tables("pool"),
+    output:
+        table=f"{R}/selection/mixtures/{{name}}/{{target}}.parquet",
+        ids=f"{R}/selection/mixtures/{{name}}/{{target}}.ids.csv",
+    wildcard_constraints:
+        name=ALLOCATED,
+        target=f"all|{DATASET_PATTERN}",
+    params:
+        settings=lambda wc: to_flags(STUDY.mixture_settings(wc.target)),
+    log:
+        f"{R}/logs/mixture/{{name}}/{{target}}.log",
+    shell:
+        "dataprophet mixture --allocation {input.allocation} --train {input.train} --pool {input.pool} "
+        "--out {output.table} --ids {output.ids} {params.settings} > {log} 2>&1"
+
+
+rule icons_warmup:
+    conda:
+        CONDA_ENV
+    input:
+        base=f"{R}/models/base",
+        train=f"{R}/selection/mixtures/warmup/all.parquet",
+    output:
+        directory(f"{R}/models/icons_warmup"),
+    params:
+        launch=lambda wc, resources: launcher(resources.gpu),
+        settings=to_flags(STUDY.warmup_settings()),
+        checkpoints=f"{R}/checkpoints/icons_warmup",
+    threads: STUDY.threads.get("finetune", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("finetune"),
+    log:
+        f"{R}/logs/icons_warmup.log",
+    benchmark:
+        f"{R}/benchmarks/icons_warmup.tsv"
+    shell:
+        "{params.launch} finetune --base {input.base} --train {input.train} --out {output} "
+        "--checkpoints {params.checkpoints} --threads {threads} {params.settings} > {log} 2>&1"
+
+
+rule gradients:
+    conda:
+        CONDA_ENV
+    input:
+        base=f"{R}/models/base",
+        warmup=f"{R}/models/icons_warmup",
+        train=f"{R}/data/train/{{dataset}}.parquet",
+        pool=f"{R}/data/pool/{{dataset}}.parquet",
+        val=f"{R}/data/val/{{dataset}}.parquet",
+    output:
+        f"{R}/features/icons/{{dataset}}.npz",
+    params:
+        settings=to_flags(STUDY.gradient_settings()),
+    threads: STUDY.threads.get("features", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("gradients"),
+    log:
+        f"{R}/logs/gradients/{{dataset}}.log",
+    benchmark:
+        f"{R}/benchmarks/gradients/{{dataset}}.tsv"
+    shell:
+        "dataprophet gradients --base {input.base} --warmup {input.warmup} --train {input.train} "
+        "--pool {input.pool} --val {input.val} --out {output} --threads {threads} {params.settings} > {log} 2>&1"
+
+
+rule influence:
+    conda:
+        CONDA_ENV
+    input:
+        gradients=expand(f"{R}/features/icons/{{d}}.npz", d=DATASETS),
+        train=tables("train"),
+        pool=tables("pool"),
+    output:
+        scores=f"{R}/selection/icons_influence.parquet",
+        matrix=f"{R}/tables/icons_matrix.csv",
+        mixtures=[
+            *expand(f"{R}/selection/mixtures/icons/{{t}}.{{ext}}", t=STUDY.selection_targets, ext=("parquet", "ids.csv")),
+            f"{R}/selection/mixtures/icons_consensus/all.parquet",
+            f"{R}/selection/mixtures/icons_consensus/all.ids.csv",
+        ],
+    params:
+        settings=to_flags(STUDY.influence_settings()),
+        folder=lambda wc, output: os.path.dirname(os.path.dirname(output.mixtures[-1])),
+    log:
+        f"{R}/logs/influence.log",
+    benchmark:
+        f"{R}/benchmarks/influence.tsv"
+    shell:
+        "dataprophet influence --gradients {input.gradients} --train {input.train} --pool {input.pool} "
+        "--scores {output.scores} --matrix {output.matrix} --mixtures {params.folder} {params.settings} > {log} 2>&1"
+
+
+rule finetune_mixture:
+    conda:
+        CONDA_ENV
+    input:
+        base=f"{R}/models/base",
+        train=f"{R}/selection/mixtures/{{method}}/{{target}}.parquet",
+    output:
+        directory(f"{R}/models/mix/{{method}}/{{target}}"),
+    wildcard_constraints:
+        method="|".join(get_args(SelectionMethod)),
+        target=f"all|{DATASET_PATTERN}",
+    params:
+        launch=lambda wc, resources: launcher(resources.gpu),
+        settings=to_flags(STUDY.mixture_finetune_settings()),
+        checkpoints=f"{R}/checkpoints/mix/{{method}}/{{target}}",
+    threads: STUDY.threads.get("finetune", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("finetune"),
+    log:
+        f"{R}/logs/finetune_mixture/{{method}}/{{target}}.log",
+    benchmark:
+        f"{R}/benchmarks/finetune_mixture/{{method}}/{{target}}.tsv"
+    shell:
+        "{params.launch} finetune --base {input.base} --train {input.train} --out {output} "
+        "--checkpoints {params.checkpoints} --threads {threads} {params.settings} > {log} 2>&1"
+
+
+rule evaluate_mixture:
+    conda:
+        CONDA_ENV
+    input:
+        base=f"{R}/models/base",
+        finetuned=f"{R}/models/mix/{{method}}/{{target}}",
+        targets=mixture_targets,
+    output:
+        scores=f"{R}/eval/mix/{{method}}/{{target}}/scores.json",
+        predictions=f"{R}/eval/mix/{{method}}/{{target}}/predictions.parquet",
+    wildcard_constraints:
+        method="|".join(get_args(SelectionMethod)),
+        target=f"all|{DATASET_PATTERN}",
+    params:
+        settings=to_flags(STUDY.evaluate),
+    threads: STUDY.threads.get("evaluate", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("evaluate"),
+    log:
+        f"{R}/logs/evaluate_mixture/{{method}}/{{target}}.log",
+    benchmark:
+        f"{R}/benchmarks/evaluate_mixture/{{method}}/{{target}}.tsv"
+    shell:
+        "dataprophet evaluate --name {wildcards.method}/{wildcards.target} --base {input.base} "
+        "--finetuned {input.finetuned} --targets {input.targets} --predictions {output.predictions} "
+        "--scores {output.scores} --threads {threads} {params.settings} > {log} 2>&1"
+
+
+rule selection_table:
+    conda:
+        CONDA_ENV
+    input:
+        scores=mixture_scores(),
+        base=f"{R}/eval/base/scores.json",
+    output:
+        table=f"{R}/selection/table_real.csv",
+        paper=f"{R}/selection/table_real_paper.csv",
+        pdf=f"{R}/figures/selection_real.pdf",
+        png=f"{R}/figures/selection_real.png",
+    params:
+        settings=to_flags(STUDY.selection_table_settings()),
+    log:
+        f"{R}/logs/selection_table.log",
+    shell:
+        "dataprophet selection-table --scores {input.scores} --base {input.base} --out {output.table} "
+        "--paper-out {output.paper} --pdf {output.pdf} --png {output.png} {params.settings} > {log} 2>&1"
+
+
+rule predictors:
+    conda:
+        CONDA_ENV
+    input:
+        truth=f"{R}/tables/delta.csv",
+        metric=f"{R}/tables/metric.csv",
+        icons=f"{R}/tables/icons_matrix.csv",
+        ceiling=f"{R}/tables/noise_ceiling.json",
+        ranked=f"{R}/tables/tau_summary.json",  # so every prophet stage's benchmark file exists
+    output:
+        f"{R}/tables/predictors.csv",
+    params:
+        settings=to_flags(STUDY.predictors_settings()),
+        benchmarks=f"{R}/benchmarks",
+    log:
+        f"{R}/logs/predictors.log",
+    shell:
+        "dataprophet predictors --truth {input.truth} --metric {input.metric} --icons {input.icons} "
+        "--noise-ceiling-json {input.ceiling} --benchmarks {params.benchmarks} --out {output} "
+        "{params.settings} > {log} 2>&1"

@@ -87,7 +87,7 @@ def paper_comparison(
     ]
     for axis, table, key in (("target", paper.TAU_TGT, "tau_tgt"), ("source", paper.TAU_SRC, "tau_src")):
         for rec in per_item[per_item["axis"] == axis].itertuples():
-            mirror = mirrors.get(rec.name, rec.name)
+            mirror = paper.paper_name(mirrors.get(rec.name, rec.name))
             rows.append(
                 {
                     "quantity": f"{key} per {axis}",

@@ -17,6 +17,8 @@ from dataprophet.settings import CostSettings
 
 TRUTH_STAGES = ("finetune", "evaluate")
 PROPHET_STAGES = ("features", "predict", "rank")
+ICONS_STAGES = ("icons_warmup", "gradients", "influence")
+SELECTION_STAGES = ("finetune_mixture", "evaluate_mixture")
 
 
 def stage_seconds(benchmarks: Path, gpus: dict) -> pd.DataFrame:

@@ -1,47 +1,87 @@
-"""Command ``select``: the pool samples that DataProphet scores highest for one target.
+"""Command ``select``: a ready training mixture for your target, from your candidate sources.
 
-Each sample u of a pool is scored against the target T with the per-sample score
-m(u) = QSim(u, T) * ASim(u, T) * ISim(u, T) * PPL({u}) / PPL(T), from feature files written
-by ``dataprophet features``; the ``k`` best are written with their factors (docs/method.md,
-"Per-sample selection").
-Reproduce: ``dataprophet select --pool results/mini/features/train/chart_line.npz
---target results/mini/features/test/chart_bar.npz --out /tmp/top.csv --k 100``
+The study's own code path, on your data: DataProphet scores each candidate source against
+the target (``dataprophet score``), Algorithm 1 splits the budget over the sources in
+proportion to M (``--method uniform``: equally), capped by what each source holds with the
+excess handed on by weight (``selection.allocation``), and the samples are drawn with the
+seed (``selection.mixture``). Written to the ``out`` folder:
+
+* ``mixture.parquet``: the contract table to fine-tune on;
+* ``ids.csv``: id, source and part of every drawn sample (audit and rebuild);
+* ``allocation.csv``: samples per source, with M and each source's size;
+* ``scores.csv``: every factor per source (dataprophet only).
+
+Reproduce: ``dataprophet select --model results/mini/models/base --target
+results/mini/data/test/chart_bar.parquet --sources results/mini/data/train/*.parquet
+--budget 2000 --out /tmp/mixture``
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from dataprophet.data.userdata import load_user_dataset
 from dataprophet.io.atomic import write_csv
-from dataprophet.prophet.factors import load_features, perplexity
-from dataprophet.selection.allocation import per_sample_scores, select_top_k
-from dataprophet.settings import SelectSettings
+from dataprophet.selection.allocation import allocate
+from dataprophet.selection.mixture import draw_mixture, write_mixture
+from dataprophet.settings import ScoreSettings, SelectSettings
 
 
-def sample_factors(pool, target) -> pd.DataFrame:
-    """One row per pool sample (index = sample id): its similarities to the target, its own
-    perplexity, and the score m(u)."""
-    sims = {
-        f"{f}sim": np.asarray(getattr(pool, f), dtype=np.float64)
-        @ np.asarray(getattr(target, f), dtype=np.float64).mean(axis=0)
-        for f in ("q", "a", "i")
-    }
-    ppl_sample = np.exp(np.asarray(pool.nll, dtype=np.float64))
-    ppl_target = perplexity(target.nll)
-    m = per_sample_scores(sims["qsim"], sims["asim"], sims["isim"], ppl_sample, ppl_target)
-    frame = pd.DataFrame(
-        {**sims, "ppl_sample": ppl_sample, "ppl_target": ppl_target, "m": m}, index=pd.Index(pool.ids, name="id")
-    )
-    return frame
+def select(
+    target: Path, sources: list[Path], out: Path, settings: SelectSettings, model: Path | None = None, threads: int = 1
+) -> pd.DataFrame:
+    """The mixture for ``target`` from ``sources`` under ``out``/; returns the allocation.
+    ``model`` (the frozen base) is needed by the dataprophet method only."""
+    if settings.method == "dataprophet" and model is None:
+        raise ValueError("--method dataprophet scores the sources with the base model: give --model")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for the mixture")
+    frames = {}
+    for path in sources:
+        name, frame = load_user_dataset(path)
+        if name in frames:
+            raise ValueError(
+                f"two candidate sources are both named {name!r}; rename one so the mixture can tell them apart"
+            )
+        frames[name] = frame
+    sizes = pd.Series({n: len(f) for n, f in frames.items()}, dtype="int64")
+    if settings.budget > sizes.sum():
+        raise ValueError(
+            f"budget {settings.budget} exceeds the {sizes.sum()} samples the sources hold ({sizes.to_dict()})"
+        )
+    if settings.budget < len(sizes):
+        raise ValueError(f"budget {settings.budget} is smaller than the number of sources ({len(sizes)})")
+    ranking = None
+    if settings.method == "dataprophet":
+        from dataprophet.prophet.score import score
 
-
-def select(pool: Path, target: Path, out: Path, settings: SelectSettings) -> pd.DataFrame:
-    """The ``settings.k`` best pool samples for the target, best first, to ``out`` (CSV)."""
-    factors = sample_factors(load_features(pool, f"pool {pool}"), load_features(target, f"target {target}"))
-    chosen = factors.loc[select_top_k(factors["m"], settings.k)]
-    write_csv(chosen, out, float_format="%.8g")
-    print(f"kept {len(chosen)} of {len(factors)} pool samples for {Path(target).stem} -> {out}")
-    return chosen
+        score_settings = ScoreSettings(
+            **{
+                k: getattr(settings, k)
+                for k in ("samples", "seed", "batch_size", "text_encoder", "kmeans_k", "max_tiles", "dtype")
+            }
+        )
+        ranking = score(model, target, list(sources), None, score_settings, threads=threads)
+        weights = ranking.set_index("source")["M"].reindex(sizes.index)
+    else:
+        weights = pd.Series(1.0, index=sizes.index)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        counts = allocate(weights.rename("target"), settings.budget, settings.method, pool_sizes=sizes)
+    for warning in caught:
+        print(f"note: {warning.message}")
+    empty = pd.DataFrame(columns=next(iter(frames.values())).columns)
+    mixture = draw_mixture(counts, {n: (f, empty) for n, f in frames.items()}, settings.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    write_mixture(mixture, out / "mixture.parquet", out / "ids.csv")
+    allocation = pd.DataFrame({"samples": counts, "available": sizes, "weight": weights})
+    allocation.index.name = "source"
+    write_csv(allocation, out / "allocation.csv")
+    if ranking is not None:
+        write_csv(ranking, out / "scores.csv", index_label="rank")
+    print(allocation.to_string())
+    print(f"{len(mixture)} samples for {Path(target).stem} ({settings.method}) -> {out / 'mixture.parquet'}")
+    return allocation

@@ -1,0 +1,165 @@
+"""Stage ``gradients``: ICONS' gradient features of one dataset, in batched passes.
+
+For every row of the dataset's train and pool tables (as a source) and of its validation
+table (as a target): the gradient of that example's mean answer-token loss with respect to
+the LoRA parameters of the ICONS warm-up model, randomly projected (``selection.icons``).
+
+Per-example gradients come from one backward pass per batch: hooks on every LoRA layer keep
+the layer's input x and the gradient g at its output, and the gradient of a linear layer's
+weight for example b is sum_t g[b, t] x[b, t]^T (``LoraGradients``). This equals a backward
+pass per example (tested) because examples in a batch never see each other: right padding
+with an attention mask, and the loss is a sum of per-example means.
+Reproduce: ``snakemake results/mini/features/icons/chart_bar.npz`` (the rule ``gradients``
+calls ``dataprophet gradients``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from dataprophet.io.atomic import atomic_path
+from dataprophet.io.contract import read_table
+from dataprophet.model.encoding import IGNORE_INDEX, EncodedDataset, TrainCollator
+from dataprophet.selection.icons import project
+from dataprophet.settings import GradientSettings
+
+
+class LoraGradients:
+    """Forward hooks on the LoRA A and B layers of a peft model that record, for one batch,
+    each layer's input and the gradient at its output; ``per_example`` turns them into each
+    example's weight gradients, layer by layer in a fixed order (module name)."""
+
+    def __init__(self, model):
+        self.layers = [
+            (name, module)
+            for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear)
+            and (".lora_A." in name or ".lora_B." in name)
+            and module.weight.requires_grad
+        ]
+        if not self.layers:
+            raise ValueError("the model has no trainable LoRA layers to take gradients of")
+        self.inputs: dict[str, torch.Tensor] = {}
+        self.grads: dict[str, torch.Tensor] = {}
+        self._handles = [module.register_forward_hook(self._hook(name)) for name, module in self.layers]
+
+    def _hook(self, name):
+        def hook(module, args, output):
+            self.inputs[name] = args[0].detach()
+
+            def keep(grad):
+                self.grads[name] = grad.detach()
+
+            output.register_hook(keep)
+
+        return hook
+
+    @property
+    def dims(self) -> int:
+        return sum(m.weight.numel() for _, m in self.layers)
+
+    def per_example(self):
+        """(batch, out * in) gradient of each layer's weight, per example, in layer order."""
+        for name, _ in self.layers:
+            x, g = self.inputs[name], self.grads[name]
+            yield torch.einsum("bto,bti->boi", g.float(), x.float()).reshape(g.shape[0], -1)
+
+    def close(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+
+def example_losses(model, batch: dict) -> torch.Tensor:
+    """(batch,) each example's mean next-token loss over its answer tokens."""
+    logits = model(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], pixel_values=batch["pixel_values"]
+    ).logits
+    labels = batch["labels"][:, 1:]
+    nll = F.cross_entropy(logits[:, :-1].transpose(1, 2).float(), labels, ignore_index=IGNORE_INDEX, reduction="none")
+    mask = (labels != IGNORE_INDEX).float()
+    return (nll * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+
+
+def batch_gradients(model, capture: LoraGradients, batch: dict) -> list[torch.Tensor]:
+    """Per-example LoRA gradients of one batch from a single backward pass."""
+    model.zero_grad(set_to_none=True)
+    example_losses(model, batch).sum().backward()
+    return list(capture.per_example())
+
+
+def projected_gradients(model, processor, frame, settings: GradientSettings, label: str = "") -> np.ndarray:
+    """(rows, projection_dim) projected per-example gradients of the contract rows ``frame``."""
+    device = next(model.parameters()).device
+    dataset = EncodedDataset(frame, processor, cache=False)
+    collate = TrainCollator(processor.tokenizer.pad_token_id)
+    capture = LoraGradients(model)
+    out = np.zeros((len(frame), settings.projection_dim), dtype=np.float32)
+    started, last = time.time(), time.time()
+    try:
+        for start in range(0, len(frame), settings.batch_size):
+            rows = range(start, min(start + settings.batch_size, len(frame)))
+            batch = {k: v.to(device) for k, v in collate([dataset[i] for i in rows]).items()}
+            pieces = batch_gradients(model, capture, batch)
+            projected, _ = project(pieces, settings.projection_dim, settings.seed, settings.block_dims)
+            out[start : rows.stop] = projected.detach().cpu().numpy()
+            if time.time() - last > 30:
+                print(f"{label}: {rows.stop}/{len(frame)} examples, {time.time() - started:.0f} s", flush=True)
+                last = time.time()
+    finally:
+        capture.close()
+    return out
+
+
+def load_warmed_up(base: Path, warmup: Path, dtype: str = "float32"):
+    """The base with the warm-up's LoRA adapter kept separate and trainable (not merged)."""
+    from peft import PeftModel
+
+    from dataprophet.model.modeling import inference_device, load_model
+
+    if not (Path(warmup) / "adapter_config.json").exists():
+        raise FileNotFoundError(f"{warmup} holds no LoRA adapter (adapter_config.json); ICONS warms up with LoRA")
+    model = PeftModel.from_pretrained(load_model(base, dtype=dtype), str(warmup), is_trainable=True)
+    model.eval()  # no dropout: a gradient is a function of the example alone
+    return model.to(inference_device())
+
+
+def gradients(
+    base: Path,
+    warmup: Path,
+    train: Path,
+    pool: Path,
+    val: Path,
+    out: Path,
+    settings: GradientSettings,
+    threads: int = 1,
+) -> dict:
+    """Projected gradients of one dataset: its ``train`` and ``pool`` rows (as a source) and its
+    ``val`` rows (as a target), to ``out`` (npz: pool_ids, pool, val_ids, val)."""
+    from dataprophet.model.modeling import load_processor, set_threads
+
+    set_threads(threads)
+    source = pd.concat([read_table(train), read_table(pool)], ignore_index=True)
+    target = read_table(val)
+    processor = load_processor(base, settings.max_tiles)
+    model = load_warmed_up(base, warmup)
+    started = time.time()
+    pool_grads = projected_gradients(model, processor, source, settings, f"{Path(train).stem} pool")
+    val_grads = projected_gradients(model, processor, target, settings, f"{Path(val).stem} val")
+    seconds = time.time() - started
+    with atomic_path(out) as tmp, open(tmp, "wb") as handle:
+        np.savez(
+            handle,
+            pool_ids=np.asarray(source["id"].astype(str), dtype=str),
+            pool=pool_grads,
+            val_ids=np.asarray(target["id"].astype(str), dtype=str),
+            val=val_grads,
+        )
+    n = len(source) + len(target)
+    print(f"{Path(train).stem}: gradients of {n} examples in {seconds:.1f} s ({n / max(seconds, 1e-9):.1f}/s) -> {out}")
+    return {"examples": n, "seconds": seconds}
