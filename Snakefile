@@ -30,6 +30,7 @@ DATASETS = list(STUDY.datasets)
 SEEDS = list(STUDY.finetune_seeds)
 PRIMARY_SEED = SEEDS[0]
 DATASET_PATTERN = "|".join(DATASETS)
+SELECTION_METHODS = "|".join(get_args(SelectionMethod))
 
 
 wildcard_constraints:
@@ -37,8 +38,10 @@ wildcard_constraints:
     source=DATASET_PATTERN,
     seed=r"\d+",
     split="pretrain|train|test",
-    # an evaluated model: the base, or one fine-tune as seed<k>/<source>
-    model=rf"base|seed\d+/({DATASET_PATTERN})",
+    # a fine-tune: seed<k>/<source>, mix/<method>/<target> or icons_warmup
+    run=rf"seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})|icons_warmup",
+    # an evaluated model: the base, or a fine-tune of the ground truth or of a mixture
+    model=rf"base|seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})",
 
 
 

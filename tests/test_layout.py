@@ -46,7 +46,13 @@ def test_every_rule_calls_the_command_and_module_of_its_own_name():
         "predict",
         "rank",
         "cost",
+        "extend",
         "allocate",
+        "mixture",
+        "gradients",
+        "influence",
+        "selection_table",
+        "predictors",
     } == set(rules)
     for rule, shell in rules.items():
         command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)
@@ -240,7 +246,7 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
             "40",
         ],
         ["cost", "--benchmarks", str(inputs / "bench"), "--out", f"{out}/c/z.csv"],
-        ["select", "--pool", train[0], "--target", test[1], "--out", f"{out}/s/top.csv", "--k", "5"],
+        ["select-samples", "--pool", train[0], "--target", test[1], "--out", f"{out}/s/top.csv", "--k", "5"],
     ]
     expected = {
         "g/S.csv",

@@ -230,21 +230,64 @@ def test_killed_snakemake_reruns_only_unfinished_jobs(tmp_path):
     assert (results / "tables" / "delta.csv").exists()
 
 
+SMOKE_BUDGET = 96  # config/smoke.yaml: selection.budget
+SMOKE_POOL = 48 + 16  # sizes.train + selection.pool_extra
+SMOKE_TARGETS = ["chart_bar", "spatial_grid"]
+
+
 @pytest.mark.integration
-def test_smoke_study_allocates_the_budget_per_target(smoke_run):
-    budget = len(SMOKE) * 48  # the paper's N = sources x per-source size (smoke: 48 train samples)
+def test_smoke_study_allocates_the_budget_per_target_within_the_pools(smoke_run):
     tables = {
         m: pd.read_csv(smoke_run / "selection" / f"allocation_{m}.csv", index_col=0)
         for m in ("uniform", "dataprophet", "oracle")
     }
+    assert list(tables["uniform"].columns) == ["all"]  # one uniform mixture serves every target
     for method, table in tables.items():
-        assert list(table.index) == SMOKE and list(table.columns) == SMOKE, method
-        assert (table.sum() == budget).all() and (table >= 0).all().all(), method
-    assert (tables["uniform"] == budget // len(SMOKE)).all().all()
-    # Algorithm 1: counts follow M(s -> t) within rounding.
+        assert list(table.index) == SMOKE, method
+        assert (table.sum() == SMOKE_BUDGET).all() and (table >= 0).all().all(), method
+        assert (table <= SMOKE_POOL).all().all(), method
+    assert (tables["uniform"] == SMOKE_BUDGET // len(SMOKE)).all().all()
+    # Algorithm 1: counts follow M(s -> t) within rounding in every column no pool capped.
     metric = pd.read_csv(smoke_run / "tables" / "metric.csv", index_col=0)
-    share = budget * metric / metric.sum()
-    assert (abs(tables["dataprophet"] - share) < 1).all().all()
+    share = SMOKE_BUDGET * metric / metric.sum()
+    for target in SMOKE:
+        if (tables["dataprophet"][target] < SMOKE_POOL).all():
+            assert (abs(tables["dataprophet"][target] - share[target]) < 1).all()
+
+
+@pytest.mark.integration
+def test_smoke_study_trains_and_scores_every_selection_method(smoke_run):
+    table = pd.read_csv(smoke_run / "selection" / "table_real.csv", index_col=0)
+    assert list(table.index) == [*SMOKE_TARGETS, "Average", "Improve over uniform"]
+    assert {"base", "uniform", "dataprophet", "oracle", "icons", "icons_consensus"} <= set(table.columns)
+    scores = table.loc[SMOKE_TARGETS]
+    assert ((scores >= 0) & (scores <= 100)).all().all()
+    np.testing.assert_allclose(table.loc["Average"], scores.mean(), atol=0.01)
+    for method in ("dataprophet", "oracle", "icons"):
+        for target in SMOKE_TARGETS:
+            reported = json.loads((smoke_run / "eval" / "mix" / method / target / "scores.json").read_text())
+            assert table.loc[target, method] == pytest.approx(100 * reported["scores"][target], abs=0.01)
+    test_ids = set().union(*(pd.read_parquet(smoke_run / "data" / "test" / f"{d}.parquet")["id"] for d in SMOKE))
+    for ids in (smoke_run / "selection" / "mixtures").rglob("*.ids.csv"):
+        drawn = pd.read_csv(ids)
+        assert drawn["id"].is_unique and not (set(drawn["id"]) & test_ids), ids
+        expected = 32 if ids.parent.name == "warmup" else SMOKE_BUDGET  # selection.icons.warmup_samples
+        assert len(drawn) == expected, ids
+    paper_side = pd.read_csv(smoke_run / "selection" / "table_real_paper.csv")
+    assert set(paper_side[paper_side["row"] == "chart_bar"]["paper_dataset"]) == {"ChartQA"}
+    assert (smoke_run / "figures" / "selection_real.png").stat().st_size > 0
+
+
+@pytest.mark.integration
+def test_smoke_study_judges_icons_and_dataprophet_alike(smoke_run):
+    icons = pd.read_csv(smoke_run / "tables" / "icons_matrix.csv", index_col=0)
+    assert list(icons.index) == SMOKE and list(icons.columns) == SMOKE
+    table = pd.read_csv(smoke_run / "tables" / "predictors.csv")
+    kinds = ("DataProphet", "ICONS", "task family", "own source", "seed-to-seed")
+    assert table["predictor"].str.startswith(kinds).all()
+    assert len(table) == 5
+    assert (table.set_index("predictor").filter(like="ICONS", axis=0)["device_seconds"] > 0).all()
+    assert table["tau_tgt"].between(-1, 1).all()
 
 
 # Each setting a rule uses, changed alone on the finished smoke study: exactly the first rules
@@ -264,7 +307,10 @@ SETTING_CHANGES = [
     ("prophet={tau_variant: a}", {"agreement"}),  # and rank, downstream of agreement
     ("prophet={exclude_diagonal: true}", {"agreement"}),  # and rank
     ("prophet={seed: 1}", {"features"}),  # and predict, rank, downstream of features
-    ("selection={budget: 500}", {"allocate"}),
+    ("selection={budget: 80}", {"allocate", "influence"}),
+    ("selection={pool_extra: 20}", {"extend"}),
+    ("selection={seed: 3}", {"mixture"}),  # and icons_warmup, downstream of its mixture
+    ("selection={icons: {projection_dim: 16}}", {"gradients"}),
 ]
 
 
@@ -289,7 +335,11 @@ UPSTREAM = {  # rules that must not rerun when a setting read first by the key's
     "predict": {"generate", "base", "finetune", "evaluate", "features"},
     "rank": {"generate", "base", "finetune", "evaluate", "features", "predict", "agreement"},
     "agreement": {"generate", "base", "finetune", "evaluate", "groundtruth", "features", "predict"},
-    "allocate": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank"},
+    "allocate": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank", "extend"},
+    "extend": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank"},
+    "mixture": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank", "extend", "allocate"},
+    "gradients": {"generate", "base", "finetune", "evaluate", "features", "extend", "icons_warmup"},
+    "influence": {"generate", "base", "finetune", "evaluate", "features", "extend", "icons_warmup", "gradients"},
 }
 
 

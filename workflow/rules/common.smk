@@ -16,11 +16,34 @@ def feature_tables(wildcards):
     return [f"{R}/data/{wildcards.split}/{d}.parquet" for d in names]
 
 
+def finetune_job(run):
+    """(train table, settings) of one fine-tune: seed<k>/<source> (the ground truth),
+    mix/<method>/<target> (a selection mixture) or icons_warmup."""
+    if run == "icons_warmup":
+        return f"{R}/selection/mixtures/warmup/all.parquet", STUDY.warmup_settings()
+    parts = run.split("/")
+    if parts[0] == "mix":
+        return f"{R}/selection/mixtures/{parts[1]}/{parts[2]}.parquet", STUDY.mixture_finetune_settings()
+    return f"{R}/data/train/{parts[1]}.parquet", STUDY.finetune_settings(int(parts[0].removeprefix("seed")))
+
+
 def evaluate_inputs(wildcards):
-    """The base, every target table and, for a fine-tune (seed<k>/<source>), its folder."""
-    inputs = {"base": f"{R}/models/base", "targets": expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS)}
-    if wildcards.model != "base":
-        inputs["finetuned"] = f"{R}/models/ft/{wildcards.model}"
+    """The base, the target tables and, for a fine-tune (seed<k>/<source>, mix/<method>/<target>),
+    its folder. A ground-truth model is scored on every target; a mixture on its own target,
+    a shared mixture (<method>/all) on the selection targets, both on every dataset with
+    selection.evaluate_all."""
+    model = wildcards.model
+    if model.startswith("mix/"):
+        name = model.split("/")[2]
+        if STUDY.selection.evaluate_all:
+            names = DATASETS
+        else:
+            names = list(STUDY.selection_targets) if name == "all" else [name]
+    else:
+        names = DATASETS
+    inputs = {"base": f"{R}/models/base", "targets": [f"{R}/data/test/{d}.parquet" for d in names]}
+    if model != "base":
+        inputs["finetuned"] = f"{R}/models/ft/{model}"
     return inputs
 
 
@@ -96,18 +119,6 @@ else:
     EXTEND_SOURCE = f"--registry {STUDY.registry}" + (
         f" --overrides {STUDY.registry_overrides}" if STUDY.registry_overrides else ""
     )
-
-
-def mixture_targets(wildcards):
-    """The test tables a mixture is scored on: its own target, the configured targets for a
-    shared mixture, every dataset with selection.evaluate_all."""
-    if STUDY.selection.evaluate_all:
-        names = DATASETS
-    elif wildcards.target == "all":
-        names = STUDY.selection_targets
-    else:
-        names = [wildcards.target]
-    return [f"{R}/data/test/{d}.parquet" for d in names]
 
 
 def launcher(gpus):

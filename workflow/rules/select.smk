@@ -5,11 +5,10 @@
 #   allocate         uniform (one column, "all"), dataprophet (Algorithm 1 on M), oracle (on
 #                    Delta), warmup (ICONS' uniform warm-up subset); capped by the pools
 #   mixture          the drawn rows of one allocation column, with their ids
-#   icons_warmup     ICONS' short LoRA warm-up (`dataprophet finetune` on the warm-up mixture)
 #   gradients        ICONS' projected per-example LoRA gradients, one job per dataset
 #   influence        ICONS per target and by consensus, and its source x target matrix
-#   finetune_mixture one fine-tune per mixture (`dataprophet finetune`)
-#   evaluate_mixture its score on its target, or on every target (`dataprophet evaluate`)
+# The fine-tunes (ICONS' warm-up, models/ft/icons_warmup; one per mixture, models/ft/mix/<method>/<target>)
+# are jobs of the rule "finetune", and their scores (eval/mix/<method>/<target>) jobs of "evaluate".
 #   selection_table  the table beside the paper's, and its figure
 #   predictors       DataProphet, ICONS and the baselines judged alike, with their costs
 
@@ -75,36 +74,12 @@ rule mixture:
         "--out {output.table} --ids {output.ids} {params.settings} > {log} 2>&1"
 
 
-rule icons_warmup:
-    conda:
-        CONDA_ENV
-    input:
-        base=f"{R}/models/base",
-        train=f"{R}/selection/mixtures/warmup/all.parquet",
-    output:
-        directory(f"{R}/models/icons_warmup"),
-    params:
-        launch=lambda wc, resources: launcher(resources.gpu),
-        settings=to_flags(STUDY.warmup_settings()),
-        checkpoints=f"{R}/checkpoints/icons_warmup",
-    threads: STUDY.threads.get("finetune", 1)
-    resources:
-        gpu=STUDY.compute.gpus_for("finetune"),
-    log:
-        f"{R}/logs/icons_warmup.log",
-    benchmark:
-        f"{R}/benchmarks/icons_warmup.tsv"
-    shell:
-        "{params.launch} finetune --base {input.base} --train {input.train} --out {output} "
-        "--checkpoints {params.checkpoints} --threads {threads} {params.settings} > {log} 2>&1"
-
-
 rule gradients:
     conda:
         CONDA_ENV
     input:
         base=f"{R}/models/base",
-        warmup=f"{R}/models/icons_warmup",
+        warmup=f"{R}/models/ft/icons_warmup",
         train=f"{R}/data/train/{{dataset}}.parquet",
         pool=f"{R}/data/pool/{{dataset}}.parquet",
         val=f"{R}/data/val/{{dataset}}.parquet",
@@ -149,61 +124,6 @@ rule influence:
     shell:
         "dataprophet influence --gradients {input.gradients} --train {input.train} --pool {input.pool} "
         "--scores {output.scores} --matrix {output.matrix} --mixtures {params.folder} {params.settings} > {log} 2>&1"
-
-
-rule finetune_mixture:
-    conda:
-        CONDA_ENV
-    input:
-        base=f"{R}/models/base",
-        train=f"{R}/selection/mixtures/{{method}}/{{target}}.parquet",
-    output:
-        directory(f"{R}/models/mix/{{method}}/{{target}}"),
-    wildcard_constraints:
-        method="|".join(get_args(SelectionMethod)),
-        target=f"all|{DATASET_PATTERN}",
-    params:
-        launch=lambda wc, resources: launcher(resources.gpu),
-        settings=to_flags(STUDY.mixture_finetune_settings()),
-        checkpoints=f"{R}/checkpoints/mix/{{method}}/{{target}}",
-    threads: STUDY.threads.get("finetune", 1)
-    resources:
-        gpu=STUDY.compute.gpus_for("finetune"),
-    log:
-        f"{R}/logs/finetune_mixture/{{method}}/{{target}}.log",
-    benchmark:
-        f"{R}/benchmarks/finetune_mixture/{{method}}/{{target}}.tsv"
-    shell:
-        "{params.launch} finetune --base {input.base} --train {input.train} --out {output} "
-        "--checkpoints {params.checkpoints} --threads {threads} {params.settings} > {log} 2>&1"
-
-
-rule evaluate_mixture:
-    conda:
-        CONDA_ENV
-    input:
-        base=f"{R}/models/base",
-        finetuned=f"{R}/models/mix/{{method}}/{{target}}",
-        targets=mixture_targets,
-    output:
-        scores=f"{R}/eval/mix/{{method}}/{{target}}/scores.json",
-        predictions=f"{R}/eval/mix/{{method}}/{{target}}/predictions.parquet",
-    wildcard_constraints:
-        method="|".join(get_args(SelectionMethod)),
-        target=f"all|{DATASET_PATTERN}",
-    params:
-        settings=to_flags(STUDY.evaluate),
-    threads: STUDY.threads.get("evaluate", 1)
-    resources:
-        gpu=STUDY.compute.gpus_for("evaluate"),
-    log:
-        f"{R}/logs/evaluate_mixture/{{method}}/{{target}}.log",
-    benchmark:
-        f"{R}/benchmarks/evaluate_mixture/{{method}}/{{target}}.tsv"
-    shell:
-        "dataprophet evaluate --name {wildcards.method}/{wildcards.target} --base {input.base} "
-        "--finetuned {input.finetuned} --targets {input.targets} --predictions {output.predictions} "
-        "--scores {output.scores} --threads {threads} {params.settings} > {log} 2>&1"
 
 
 rule selection_table:

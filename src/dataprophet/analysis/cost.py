@@ -21,18 +21,32 @@ ICONS_STAGES = ("icons_warmup", "gradients", "influence")
 SELECTION_STAGES = ("finetune_mixture", "evaluate_mixture")
 
 
+def job_stage(relative: Path) -> str:
+    """The stage a benchmark file (relative to benchmarks/) is counted under: its rule, except
+    that fine-tunes and evaluations of selection mixtures (``<rule>/mix/...``) count as
+    ``finetune_mixture`` / ``evaluate_mixture`` and ICONS' warm-up as ``icons_warmup``."""
+    parts = relative.parts
+    rule = parts[0].removesuffix(".tsv")
+    if len(parts) > 1 and parts[1] == "mix":
+        return f"{rule}_mixture"
+    if len(parts) > 1 and parts[1] == "icons_warmup.tsv":
+        return "icons_warmup"
+    return rule
+
+
 def stage_seconds(benchmarks: Path, gpus: dict) -> pd.DataFrame:
     """Per stage: job count, seconds, devices per job and device-seconds."""
     root = Path(benchmarks)
     rows = []
     for path in sorted(root.rglob("*.tsv")):
-        stage = path.relative_to(root).parts[0].removesuffix(".tsv")
+        stage = job_stage(path.relative_to(root))
         seconds = float(pd.read_csv(path, sep="\t")["s"].iloc[0])
         rows.append({"stage": stage, "job": str(path.relative_to(root)), "seconds": seconds})
     if not rows:
         raise FileNotFoundError(f"no benchmark files (*.tsv) under {root}")
     jobs = pd.DataFrame(rows)
-    jobs["devices"] = [max(1, int(gpus.get(stage, 0))) for stage in jobs["stage"]]
+    device_stage = {"finetune_mixture": "finetune", "icons_warmup": "finetune", "evaluate_mixture": "evaluate"}
+    jobs["devices"] = [max(1, int(gpus.get(device_stage.get(stage, stage), 0))) for stage in jobs["stage"]]
     jobs["device_seconds"] = jobs["seconds"] * jobs["devices"]
     per_stage = jobs.groupby("stage").agg(
         count=("seconds", "size"),
