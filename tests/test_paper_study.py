@@ -39,12 +39,21 @@ _spec.loader.exec_module(fixtures)
 PAPER_JOBS = {
     "prepare": 14,
     "fetch_base": 1,
-    "finetune": 14,
-    "evaluate": 15,
+    # 14 sources; then selection: 1 uniform + 14 targets x (DataProphet, oracle, ICONS) + 1
+    # ICONS consensus mixture, and ICONS' warm-up
+    "finetune": 14 + 1 + 14 * 3 + 1 + 1,
+    "evaluate": 15 + 1 + 14 * 3 + 1,
     "features": 28,
     "predict": 1,
     "groundtruth": 1,
     "rank": 1,
+    "extend": 14,
+    "allocate": 4,  # uniform, dataprophet, oracle, ICONS' warm-up subset
+    "mixture": 2 + 14 * 2,
+    "gradients": 14,
+    "influence": 1,
+    "selection_table": 1,
+    "predictors": 1,
 }
 
 
@@ -105,6 +114,14 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     assert "accelerate launch --config_file $DATAPROPHET_SRC/config/accelerate/ddp.yaml" in finetune
     assert "--num_processes 4" in finetune and "--main_process_port 0" in finetune
     assert "--learning-rate 1e-05" in finetune and "--method full" in finetune
+    # A mixture fine-tune: the same recipe (one epoch of its 280K samples), on 4 GPUs too.
+    mixture = out[out.index("output: results/paper/models/ft/mix/dataprophet/chartqa") :]
+    mixture = mixture[: mixture.index("\n\n")]
+    assert "gpu=4" in mixture and "--epochs 1" in mixture and "--learning-rate 1e-05" in mixture
+    # ICONS' gradient jobs: one GPU each, on the GPU partition.
+    gradients = out[out.index("rule gradients:") :]
+    gradients = gradients[: gradients.index("\n\n")]
+    assert "gpu=1" in gradients and "slurm_partition=gpu" in gradients and "--projection-dim 5120" in gradients
     # CPU-only rules stay off the GPU partition.
     ranking = out[out.index("rule rank:") :]
     assert "slurm_partition=cpu" in ranking[: ranking.index("\n\n")]
@@ -284,6 +301,7 @@ def paper_fixture_run(tmp_path_factory):
     }
     (root / "paperfix.yaml").write_text(yaml.safe_dump(config))
     targets = ["results/paperfix/tables/delta.csv", "results/paperfix/tables/metric.csv"]
+    targets += [f"results/paperfix/data/{split}/{d}.parquet" for d in FIXTURE_DATASETS for split in ("pool", "val")]
     cmd = snakemake_command(root, root / "paperfix.yaml", *targets, "--cores", "2")
     result = subprocess.run(cmd, cwd=root, env=_env(root), capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
@@ -312,6 +330,12 @@ def test_paper_dag_on_fixtures_builds_tables_through_every_stage(paper_fixture_r
     predictions = pd.read_parquet(out / "eval" / "base" / "predictions.parquet")
     assert set(predictions.loc[predictions["target"] == "chart2text", "metric"]) == {"rouge_l"}
     assert not (root / "network_attempts.log").exists()
+    # The paper-scale extension streams the splits again and keeps only rows of neither table.
+    for name in FIXTURE_DATASETS:
+        taken = set().union(*(read_table(out / "data" / r / f"{name}.parquet")["id"] for r in ("train", "test")))
+        for split in ("pool", "val"):
+            extra = read_table(out / "data" / split / f"{name}.parquet", validate=True)
+            assert not set(extra["id"]) & taken, (name, split)
 
 
 def test_prepare_handles_an_unreadable_image_file_by_mode(tmp_path):

@@ -50,7 +50,9 @@ def allocate(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         table = allocation_table(matrix, settings.budget, settings.method, pool_sizes=caps)
-        if caps is not None:
+    if caps is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the capped run above already said everything
             uncapped = allocation_table(matrix, settings.budget, settings.method)
             for target in table.columns:
                 for source in table.index[table[target] < uncapped[target]]:

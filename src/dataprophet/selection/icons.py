@@ -28,11 +28,14 @@ import torch
 __all__ = ["consensus", "influence", "project", "projection_block", "top_n", "unit_rows"]
 
 
-def projection_block(seed: int, block: int, rows: int, dim: int, dtype=torch.float32) -> torch.Tensor:
-    """Block ``block`` of the projection matrix: ``rows`` x ``dim`` entries of +-1, a function of
-    (seed, block) only (torch's CPU generator, so the same on every machine)."""
-    generator = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(block))
-    bits = torch.randint(0, 2, (rows, dim), generator=generator, dtype=torch.int8)
+def projection_block(seed: int, block: int, rows: int, dim: int, dtype=torch.float32, device="cpu") -> torch.Tensor:
+    """Block ``block`` of the projection matrix: ``rows`` x ``dim`` entries of +-1/sqrt(dim), a
+    function of (seed, block) and the device type only. It is made where the gradients are
+    (on a GPU, by its own generator: no host-to-device copy of a matrix that can be far larger
+    than the model), so one study must take all its gradients on one device type, as ICONS'
+    own projectors require (``../shared/paper/BASELINES.md``)."""
+    generator = torch.Generator(device=device).manual_seed(int(seed) * 1_000_003 + int(block))
+    bits = torch.randint(0, 2, (rows, dim), generator=generator, dtype=torch.int8, device=device)
     return (bits.to(dtype) * 2 - 1) / dim**0.5
 
 
@@ -47,7 +50,7 @@ def project(gradients, dim: int, seed: int, block_dims: int, first_block: int = 
         piece = piece.reshape(piece.shape[0], -1).float()
         for start in range(0, piece.shape[1], block_dims):
             chunk = piece[:, start : start + block_dims]
-            r = projection_block(seed, block, chunk.shape[1], dim).to(chunk.device)
+            r = projection_block(seed, block, chunk.shape[1], dim, device=chunk.device)
             part = chunk @ r
             total = part if total is None else total + part
             block += 1
