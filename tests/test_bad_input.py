@@ -388,3 +388,55 @@ def test_allocation_with_a_nan_weight_names_the_source(tmp_path, capsys):
         == 2
     )
     assert "target 'b': non-finite weight for source(s) 'a'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        ({"targets": ["chart_bar", "nope"]}, r"'selection.targets': unknown dataset name\(s\) \['nope'\]"),
+        ({"budget": 300}, r"'selection.budget': 300 samples per target, but the 4 sources hold 256"),
+        ({"icons": {"warmup_samples": 2}}, r"'selection.icons.warmup_samples': 2 must be between"),
+        ({"icons": {"projection": 8}}, r"'selection.icons': Additional properties .*'projection' was unexpected"),
+        ({"methods": ["uniform", "less"]}, r"'less'"),
+    ],
+)
+def test_selection_config_errors_name_the_key_before_any_job(selection, message):
+    import yaml
+
+    from dataprophet.config import ConfigError, load_study, validate_against_schema
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "smoke.yaml").read_text())
+    raw["selection"] = {**raw["selection"], **selection}
+    with pytest.raises(ConfigError, match=message):
+        validate_against_schema(raw)
+        load_study(raw)
+
+
+def test_a_mixture_asking_a_source_for_more_than_it_holds_names_it(tmp_path, capsys):
+    from dataprophet.data.suite import generate_splits
+    from dataprophet.io.contract import write_table
+
+    for split, n in (("train", 4), ("pool", 1)):
+        write_table(
+            generate_splits("count_shapes", {split: n}, seed=0)[split], tmp_path / split / "count_shapes.parquet"
+        )
+    pd.DataFrame({"t": [9]}, index=pd.Index(["count_shapes"], name="source")).to_csv(tmp_path / "alloc.csv")
+    argv = [
+        "mixture",
+        "--allocation",
+        str(tmp_path / "alloc.csv"),
+        "--train",
+        str(tmp_path / "train" / "count_shapes.parquet"),
+        "--pool",
+        str(tmp_path / "pool" / "count_shapes.parquet"),
+        "--out",
+        str(tmp_path / "m.parquet"),
+        "--ids",
+        str(tmp_path / "m.csv"),
+        "--target",
+        "t",
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "source 'count_shapes': 9 samples asked, but it holds 4 train + 1 pool" in err and "Traceback" not in err
+    assert not (tmp_path / "m.parquet").exists()

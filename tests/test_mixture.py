@@ -166,3 +166,38 @@ def test_select_builds_a_uniform_mixture_from_user_tables(suite_tables, tmp_path
         )
     with pytest.raises(ValueError, match="give --model"):
         select(suite_tables / "test" / "chart_bar.parquet", sources, tmp_path / "m3", SelectSettings(budget=8))
+
+
+def test_select_with_dataprophet_weights_sources_by_m_and_writes_the_mixture(suite_tables, tmp_path, tiny_parts):
+    from dataprophet.cli import main
+    from dataprophet.model.modeling import save_model_dir
+
+    _, processor, model, _ = tiny_parts
+    save_model_dir(model, processor, tmp_path / "base")
+    sources = [str(suite_tables / "train" / f"{n}.parquet") for n in ("count_shapes", "chart_bar")]
+    argv = [
+        "select",
+        "--model",
+        str(tmp_path / "base"),
+        "--target",
+        str(suite_tables / "test" / "chart_bar.parquet"),
+        "--sources",
+        *sources,
+        "--budget",
+        "14",
+        "--out",
+        str(tmp_path / "mix"),
+        "--kmeans-k",
+        "2",
+        "--samples",
+        "0",
+    ]
+    assert main(argv) == 0
+    allocation = pd.read_csv(tmp_path / "mix" / "allocation.csv", index_col=0)
+    assert allocation["samples"].sum() == 14 and (allocation["samples"] <= allocation["available"]).all()
+    share = 14 * allocation["weight"] / allocation["weight"].sum()
+    if (allocation["samples"] < allocation["available"]).all():  # no pool capped: Algorithm 1 itself
+        assert (abs(allocation["samples"] - share) < 1).all()
+    scores = pd.read_csv(tmp_path / "mix" / "scores.csv")
+    assert set(scores["source"]) == {"count_shapes", "chart_bar"} and "M" in scores.columns
+    assert len(read_table(tmp_path / "mix" / "mixture.parquet", validate=True)) == 14
