@@ -57,8 +57,13 @@ include: "workflow/rules/rank.smk"
 include: "workflow/rules/select.smk"
 
 
+report: "workflow/report/workflow.rst"
+
+
 rule all:
     input:
         ground_truth_outputs(),
         prophet_outputs(),
         selection_outputs(),
+        f"{R}/report/summary.md",
+        f"{R}/provenance.json",

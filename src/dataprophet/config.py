@@ -16,6 +16,7 @@ from typing import get_args
 
 from dataprophet.settings import (
     NOISE_Z,
+    AblationSettings,
     AgreementSettings,
     AllocateSettings,
     BaseSettings,
@@ -25,6 +26,7 @@ from dataprophet.settings import (
     EvalSettings,
     ExtendSettings,
     FeatureSettings,
+    FiguresSettings,
     GenerateSettings,
     GradientSettings,
     GroundTruthSettings,
@@ -36,10 +38,12 @@ from dataprophet.settings import (
     PredictSettings,
     PrepareSettings,
     ProphetSettings,
+    ProvenanceSettings,
     RankSettings,
     Scale,
     SelectionSettings,
     SelectionTableSettings,
+    SummarySettings,
     TestbedSettings,
     TrainSettings,
     build,
@@ -113,6 +117,16 @@ class Study:
         seeds = f"mean of {n} seeds, hatched: within {NOISE_Z:g} SE of 0" if n > 1 else f"seed {self.finetune_seeds[0]}"
         return HeatmapSettings(title=f"{self.name} study: relative improvement Delta(s->t), {seeds}")
 
+    def provenance_settings(self, config: dict) -> ProvenanceSettings:
+        """``config``: the resolved config dict (as Snakemake holds it after validation)."""
+        return ProvenanceSettings(config=config)
+
+    def summary_settings(self) -> SummarySettings:
+        return SummarySettings(study=self.name, scale=self.scale, datasets=self.rank_settings().datasets)
+
+    def figures_settings(self) -> FiguresSettings:
+        return FiguresSettings(heatmap_title=self.heatmap_settings().title, metric_title=self.predict_settings().title)
+
     def feature_settings(self, split: str) -> FeatureSettings:
         samples = {"train": self.prophet.samples_source, "test": self.prophet.samples_target}[split]
         return FeatureSettings(
@@ -138,6 +152,17 @@ class Study:
             bootstrap=p.bootstrap,
             seed=p.seed,
             datasets=info,
+        )
+
+    def ablation_settings(self) -> AblationSettings:
+        rank = self.rank_settings()
+        return AblationSettings(
+            variant=rank.variant,
+            exclude_diagonal=rank.exclude_diagonal,
+            bootstrap=rank.bootstrap,
+            seed=rank.seed,
+            datasets=rank.datasets,
+            extra=self.prophet.ablations,
         )
 
     def cost_settings(self) -> CostSettings:
@@ -231,6 +256,18 @@ def _check_datasets(names, valid, key: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _check_ablations(extra: dict) -> None:
+    from dataprophet.prophet.factors import ABLATIONS, FACTORS
+
+    for name, factors in extra.items():
+        where = f"config key 'prophet.ablations.{name}'"
+        if name in ABLATIONS:
+            raise ConfigError(f"{where}: {name!r} is a built-in variant; give the new one another name")
+        unknown = [f for f in factors if f not in FACTORS]
+        if unknown or not factors or len(set(factors)) != len(factors):
+            raise ConfigError(f"{where}: {list(factors)} must name distinct stored factors among {list(FACTORS)}")
+
+
 def _check_selection(selection: SelectionSettings, datasets: tuple[str, ...], sizes: dict) -> None:
     """What the schema cannot see: target names, and budgets the pools cannot meet."""
     if selection.targets:
@@ -310,6 +347,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
                 f"config key 'prophet.{key}': {min(usable, sizes[split])} source samples cannot form "
                 f"kmeans_k={k} clusters; use more samples or a smaller 'prophet.kmeans_k'"
             )
+    _check_ablations(prophet.get("ablations", {}))
     selection = _section(SelectionSettings, config.get("selection", {}), "selection")
     if 0 < selection.budget < len(datasets):
         raise ConfigError(

@@ -249,6 +249,31 @@ class HeatmapSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProvenanceSettings(Settings):
+    """``dataprophet provenance``: the study's resolved config, recorded as it ran."""
+
+    config: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SummarySettings(Settings):
+    """``dataprophet summary``: which study, at which scale, standing in for which datasets."""
+
+    study: str
+    scale: Scale = "mini"
+    datasets: dict = field(default_factory=dict)  # {dataset: {"mirrors": <paper dataset>, ...}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FiguresSettings(Settings):
+    """``dataprophet figures``: the titles the drawing stages use, so a redraw matches them."""
+
+    heatmap_title: str = HeatmapSettings.title
+    metric_title: str = "DataProphet score M(s->t)"
+    noise_z: float = NOISE_Z
+
+
+@dataclass(frozen=True, kw_only=True)
 class TestbedSettings(Settings):
     """Regime statistics of the ground truth (no predictor is looked at)."""
 
@@ -301,6 +326,15 @@ class RankSettings(TauSettings):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AblationSettings(TauSettings):
+    """``dataprophet ablations``: tau of every metric variant and baseline from stored factors."""
+
+    datasets: dict = field(default_factory=dict)  # {dataset: {"family": ...}}: the family baseline
+    # More variants, each a product of stored factors: {"QSim x PPL": ["qsim", "ppl"]}
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ScoreSettings(FeatureSettings):
     """``dataprophet score``: features of the user's datasets, then M for one target."""
 
@@ -324,6 +358,7 @@ class ProphetSettings(Settings):
     exclude_diagonal: bool = TauSettings.exclude_diagonal
     bootstrap: int = TauSettings.bootstrap
     jobs_per_dataset: bool = False  # one feature job per dataset (GPU clusters) or per split
+    ablations: dict = field(default_factory=dict)  # more variants: {name: [factor, ...]}
 
 
 # --------------------------------------------------------------------------- analysis, selection

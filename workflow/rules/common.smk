@@ -121,6 +121,12 @@ else:
     )
 
 
+def without_figures(paths):
+    """The outputs less the figures: a rule that must not rerun after `snakemake figures`
+    redraws them reads only tables."""
+    return [p for p in paths if "/figures/" not in p]
+
+
 def launcher(gpus):
     """The command that runs `dataprophet <stage>`: directly for 0-1 GPUs, else through
     `accelerate launch` with one process per GPU of the job and the study's strategy.

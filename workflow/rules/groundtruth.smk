@@ -29,7 +29,7 @@ rule agreement:
     output:
         mean=f"{R}/tables/delta.csv",
         se=f"{R}/tables/delta_se.csv",
-        table=f"{R}/tables/noise_ceiling.csv",
+        table=report(f"{R}/tables/noise_ceiling.csv", caption="../report/testbed.rst", category="1 Ground truth"),
         summary=f"{R}/tables/noise_ceiling.json",
     params:
         settings=to_flags(STUDY.agreement_settings()),
@@ -51,7 +51,7 @@ rule testbed:
         predictions=predictions_files(),
         references=expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS),
     output:
-        out=f"{R}/tables/testbed.json",
+        out=report(f"{R}/tables/testbed.json", caption="../report/testbed.rst", category="1 Ground truth"),
         shares=f"{R}/tables/constant_share.csv",
     params:
         settings=to_flags(STUDY.testbed_settings()),
@@ -71,7 +71,7 @@ rule heatmap:
         se=f"{R}/tables/delta_se.csv",
     output:
         pdf=f"{R}/figures/delta_heatmap.pdf",
-        png=f"{R}/figures/delta_heatmap.png",
+        png=report(f"{R}/figures/delta_heatmap.png", caption="../report/delta_heatmap.rst", category="1 Ground truth"),
     params:
         settings=to_flags(STUDY.heatmap_settings()),
     log:

@@ -41,9 +41,9 @@ rule predict:
         targets=feature_files("test"),
     output:
         terms=f"{R}/tables/prophet_terms.csv",
-        metric=f"{R}/tables/metric.csv",
+        metric=report(f"{R}/tables/metric.csv", caption="../report/metric_heatmap.rst", category="2 DataProphet"),
         pdf=f"{R}/figures/metric_heatmap.pdf",
-        png=f"{R}/figures/metric_heatmap.png",
+        png=report(f"{R}/figures/metric_heatmap.png", caption="../report/metric_heatmap.rst", category="2 DataProphet"),
     params:
         settings=to_flags(STUDY.predict_settings()),
     log:

@@ -133,10 +133,10 @@ rule selection_table:
         scores=mixture_scores(),
         base=f"{R}/eval/base/scores.json",
     output:
-        table=f"{R}/selection/table_real.csv",
-        paper=f"{R}/selection/table_real_paper.csv",
+        table=report(f"{R}/selection/table_real.csv", caption="../report/selection.rst", category="4 Data selection"),
+        paper=report(f"{R}/selection/table_real_paper.csv", caption="../report/selection.rst", category="4 Data selection"),
         pdf=f"{R}/figures/selection_real.pdf",
-        png=f"{R}/figures/selection_real.png",
+        png=report(f"{R}/figures/selection_real.png", caption="../report/selection.rst", category="4 Data selection"),
     params:
         settings=to_flags(STUDY.selection_table_settings()),
     log:
@@ -156,7 +156,7 @@ rule predictors:
         ceiling=f"{R}/tables/noise_ceiling.json",
         ranked=f"{R}/tables/tau_summary.json",  # so every prophet stage's benchmark file exists
     output:
-        f"{R}/tables/predictors.csv",
+        report(f"{R}/tables/predictors.csv", caption="../report/predictors.rst", category="4 Data selection"),
     params:
         settings=to_flags(STUDY.predictors_settings()),
         benchmarks=f"{R}/benchmarks",

@@ -1,18 +1,25 @@
-"""The DataProphet stage over stored factors: metric, ablations, and the paper comparison.
+"""Stage ``ablations``: tau of every metric variant and baseline, from the stored factors.
 
 Everything here reads ``prophet_terms`` (one row per source/target pair, every factor
 kept separately), so each ablation is recomputed from the stored factors, never from the
-model.
+model: ``snakemake ablations`` reruns this table alone, and a new variant is one entry
+of the config's ``prophet.ablations`` ({name: [factor, ...]}).
+Reproduce: ``snakemake results/mini/tables/ablations.csv`` (the rule ``ablations`` calls
+``dataprophet ablations``).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 
 from dataprophet.analysis import paper
 from dataprophet.analysis.ranking import tau_report
+from dataprophet.io.atomic import write_csv
 from dataprophet.prophet.baselines import own_source_first, source_main_effect
 from dataprophet.prophet.factors import ABLATIONS, factor_columns, family_baseline, metric_matrix
+from dataprophet.settings import AblationSettings
 
 FAMILY_BASELINE = "task family (same family = 1)"
 OWN_SOURCE_BASELINE = "own source first, the rest tied"
@@ -30,13 +37,20 @@ def _available(terms: pd.DataFrame, factors: tuple[str, ...]) -> bool:
     return all(c in terms.columns for c in columns) and not terms[columns].isna().any().any()
 
 
-def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str, str], **tau_kwargs) -> pd.DataFrame:
+def ablation_table(
+    truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str, str], extra: dict | None = None, **tau_kwargs
+) -> pd.DataFrame:
     """Two-way tau of every metric variant and of the baselines beside it: the task family,
     the own source ranked first with the rest tied, and each source's mean Delta on the other
     targets (which reads the ground truth, leaving out the target being ranked). A variant
-    whose factors the terms lack (older feature files) is left out."""
+    whose factors the terms lack (older feature files) is left out. ``extra``: more variants,
+    {name: factors}, after the built-in ones."""
     rows = []
-    variants = {name: metric_matrix(terms, f) for name, f in ABLATIONS.items() if _available(terms, f)}
+    recipes = {**ABLATIONS, **{name: tuple(f) for name, f in (extra or {}).items()}}
+    missing = [name for name, f in (extra or {}).items() if not _available(terms, tuple(f))]
+    if missing:
+        raise ValueError(f"ablation(s) {missing}: the stored factors lack a column they need")
+    variants = {name: metric_matrix(terms, f) for name, f in recipes.items() if _available(terms, f)}
     variants[FAMILY_BASELINE] = family_baseline(families, list(truth.index), list(truth.columns))
     variants[OWN_SOURCE_BASELINE] = own_source_first(list(truth.index), list(truth.columns))
     variants[MAIN_EFFECT_BASELINE] = source_main_effect(truth)
@@ -51,7 +65,7 @@ def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str,
         rows.append(
             {
                 "variant": name,
-                "factors": " * ".join(ABLATIONS[name]) if name in ABLATIONS else BASELINE_FACTORS[name],
+                "factors": " * ".join(recipes[name]) if name in recipes else BASELINE_FACTORS[name],
                 **{
                     k: summary[k]
                     for k in (
@@ -74,7 +88,7 @@ def ablation_table(truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str,
 
 
 def paper_comparison(
-    per_item: pd.DataFrame, summary: dict, ablations: pd.DataFrame, mirrors: dict[str, str]
+    per_item: pd.DataFrame, summary: dict, ablations: pd.DataFrame | None, mirrors: dict[str, str]
 ) -> pd.DataFrame:
     """Each number the paper reports for the ranking part beside the reproduced one.
 
@@ -96,7 +110,7 @@ def paper_comparison(
                     "reproduced": rec.tau,
                 }
             )
-    for rec in ablations.itertuples():
+    for rec in (ablations if ablations is not None else pd.DataFrame()).itertuples():
         if rec.paper_tau is not None and not pd.isna(rec.paper_tau):
             rows.append(
                 {"quantity": "ablation tau", "item": rec.variant, "paper": rec.paper_tau, "reproduced": rec.tau}
@@ -111,3 +125,16 @@ def paper_comparison(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def ablations(truth: Path, terms: Path, out: Path, settings: AblationSettings) -> pd.DataFrame:
+    """The ablation table (CSV) of the factors in ``terms`` against the Delta in ``truth``."""
+    from dataprophet.analysis.rank import defined_truth, tau_options
+
+    delta = defined_truth(pd.read_csv(truth, index_col=0))
+    factors = pd.read_csv(terms)
+    families = {name: d["family"] for name, d in settings.datasets.items()}
+    table = ablation_table(delta, factors, families, extra=settings.extra, **tau_options(settings))
+    write_csv(table, out, index=False, float_format="%.4f")
+    print(table[["variant", "tau_tgt", "tau_src", "tau", "paper_tau"]].to_string(index=False))
+    return table

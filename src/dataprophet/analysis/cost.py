@@ -16,7 +16,7 @@ from dataprophet.io.atomic import write_csv
 from dataprophet.settings import CostSettings
 
 TRUTH_STAGES = ("finetune", "evaluate")
-PROPHET_STAGES = ("features", "predict", "rank")
+PROPHET_STAGES = ("features", "predict", "rank", "ablations")
 ICONS_STAGES = ("icons_warmup", "gradients", "influence")
 SELECTION_STAGES = ("finetune_mixture", "evaluate_mixture")
 

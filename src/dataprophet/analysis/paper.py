@@ -92,3 +92,9 @@ ALIASES = {
 def paper_name(name: str) -> str:
     """The name under which the paper's tables list ``name``."""
     return ALIASES.get(name, name)
+
+
+# Per-source tau recomputed from the paper's own published M and Delta matrices (ranking the
+# targets within each source's row): about 0.13, against the printed 0.857
+# (../shared/paper/TABLES.md, inconsistency 10).
+TAU_SRC_FROM_PUBLISHED_MATRICES = 0.13

@@ -1,6 +1,7 @@
-"""Stage ``rank``: Kendall's tau of M(s->t) against the ground truth, ablations, paper comparison.
+"""Stage ``rank``: Kendall's tau of M(s->t) against the ground truth, and the paper comparison.
 
-Every ablation is recomputed from the stored factors, so no model is touched.
+M is recomputed from the stored factors, so no model is touched (the ablations: stage
+``ablations``).
 Reproduce: ``snakemake results/mini/tables/tau.csv`` (the rule ``rank`` calls ``dataprophet rank``).
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dataprophet.analysis.ablations import ablation_table, paper_comparison
+from dataprophet.analysis.ablations import paper_comparison
 from dataprophet.analysis.plots import tau_by_target
 from dataprophet.analysis.ranking import format_summary, tau_report
 from dataprophet.io.atomic import write_csv, write_json
@@ -54,27 +55,23 @@ def rank(
     noise_ceiling_json: Path | None,
     tau: Path,
     summary: Path,
-    ablations: Path,
     comparison: Path,
     pdf: Path,
     png: Path,
     settings: RankSettings,
 ) -> dict:
-    """Per-target and per-source tau to ``tau`` and ``summary``, the ablation table, the
-    comparison with the paper's numbers, and the per-target tau figure."""
+    """Per-target and per-source tau to ``tau`` and ``summary``, the comparison with the
+    paper's taus, and the per-target tau figure."""
     delta = defined_truth(pd.read_csv(truth, index_col=0))
     factors = pd.read_csv(terms)
     scores = metric_matrix(factors).loc[delta.index, delta.columns]
     per_item, result = tau_report(delta, scores, **tau_options(settings))
     if noise_ceiling_json is not None:
         result.update(noise_ceiling(noise_ceiling_json))
-    families = {name: d["family"] for name, d in settings.datasets.items()}
     mirrors = {name: d["mirrors"] for name, d in settings.datasets.items()}
-    table = ablation_table(delta, factors, families, **tau_options(settings))
     write_csv(per_item, tau, index=False, float_format="%.4f")
     write_json(result, summary)
-    write_csv(table, ablations, index=False, float_format="%.4f")
-    write_csv(paper_comparison(per_item, result, table, mirrors), comparison, index=False, float_format="%.4f")
+    write_csv(paper_comparison(per_item, result, None, mirrors), comparison, index=False, float_format="%.4f")
     tau_by_target(per_item, result, pdf, png)
     print(format_summary(result))
     return result

@@ -25,6 +25,7 @@ from dataprophet.io.atomic import write_csv
 from dataprophet.settings import SelectionTableSettings
 
 SHARED = ("uniform", "icons_consensus")  # one mixture for every target, saved as <method>/all
+TITLE = "Real-data selection at a fixed budget (the paper's Table 3, left)"
 
 
 def read_scores(paths: list[Path]) -> dict[tuple[str, str], dict[str, float]]:
@@ -139,6 +140,6 @@ def selection_table(
     mirrors = {name: d.get("mirrors", name) for name, d in settings.datasets.items()}
     write_csv(table, out, float_format="%.2f")
     write_csv(paper_side(table, mirrors), paper_out, index=False, float_format="%.2f")
-    draw(table, pdf, png, "Real-data selection at a fixed budget (the paper's Table 3, left)")
+    draw(table, pdf, png, TITLE)
     print(table.round(2).to_string())
     return table
