@@ -72,8 +72,10 @@ rule figures:
     params:
         settings=to_flags(STUDY.figures_settings()),
         results=R,
+    log:
+        f"{R}/logs/figures.log",
     shell:
-        "dataprophet figures --results {params.results} {params.settings}"
+        "dataprophet figures --results {params.results} {params.settings} > {log} 2>&1"
 
 
 # "summary": every paper number the study reproduces beside ours (report/summary.md, also in
