@@ -201,3 +201,11 @@ def test_select_with_dataprophet_weights_sources_by_m_and_writes_the_mixture(sui
     scores = pd.read_csv(tmp_path / "mix" / "scores.csv")
     assert set(scores["source"]) == {"count_shapes", "chart_bar"} and "M" in scores.columns
     assert len(read_table(tmp_path / "mix" / "mixture.parquet", validate=True)) == 14
+
+
+def test_progress_in_a_log_is_a_plain_line_per_period(capsys):
+    from dataprophet.io.progress import batch_starts
+
+    assert list(batch_starts(10, 4, "demo", every=0)) == [0, 4, 8]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("demo: 4/10 samples") and lines[-1].startswith("demo: 10/10 samples")

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -114,7 +115,7 @@ def _training_arguments(settings: TrainSettings, checkpoint_dir: Path, on_gpu: b
         use_cpu=not on_gpu,
         ddp_find_unused_parameters=False,  # frozen towers are excluded from DDP, nothing else is unused
         report_to=[],
-        disable_tqdm=True,
+        disable_tqdm=not sys.stderr.isatty(),  # a bar on a terminal; in logs, the loss every logging_steps
         dataloader_num_workers=0,
         remove_unused_columns=False,
     )

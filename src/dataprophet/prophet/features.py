@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from dataprophet.io.contract import decode_image, read_table
+from dataprophet.io.progress import batch_starts
 from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, encode_example
 from dataprophet.model.modeling import load_base, load_processor, set_threads
 from dataprophet.prophet.factors import FeatureSet, perplexity, save_features
@@ -60,7 +61,7 @@ def text_embeddings(model, processor, texts: list[str], role: str, batch_size: i
     device = next(model.parameters()).device
     language_model = model.model.language_model
     out = []
-    for start in range(0, len(texts), batch_size):
+    for start in batch_starts(len(texts), batch_size, f"{role} embeddings"):
         chunk = texts[start : start + batch_size]
         contents = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in chunk]
         width = max(len(pre) + len(c) + len(suf) for c in contents)
@@ -84,7 +85,7 @@ def image_embeddings(model, processor, images: list, batch_size: int) -> np.ndar
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     out = []
-    for start in range(0, len(images), batch_size):
+    for start in batch_starts(len(images), batch_size, "image embeddings"):
         chunk = images[start : start + batch_size]
         pixels = processor.image_processor(images=chunk, return_tensors="pt")
         tiles = pixels["num_patches"].tolist() if "num_patches" in pixels else [1] * len(chunk)
@@ -107,7 +108,7 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[
     collate = TrainCollator(processor.tokenizer.pad_token_id)
     rows = frame[["image", "question", "answers"]].to_dict("records")
     answer_only, with_eot = [], []
-    for start in range(0, len(rows), batch_size):
+    for start in batch_starts(len(rows), batch_size, "answer perplexity"):
         examples = [
             encode_example(processor, decode_image(r["image"]), r["question"], r["answers"][0])
             for r in rows[start : start + batch_size]

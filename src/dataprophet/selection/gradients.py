@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from dataprophet.io.atomic import atomic_path
 from dataprophet.io.contract import read_table
+from dataprophet.io.progress import batch_starts
 from dataprophet.model.encoding import IGNORE_INDEX, EncodedDataset, TrainCollator
 from dataprophet.selection.icons import project
 from dataprophet.settings import GradientSettings
@@ -100,17 +101,13 @@ def projected_gradients(model, processor, frame, settings: GradientSettings, lab
     collate = TrainCollator(processor.tokenizer.pad_token_id)
     capture = LoraGradients(model)
     out = np.zeros((len(frame), settings.projection_dim), dtype=np.float32)
-    started, last = time.time(), time.time()
     try:
-        for start in range(0, len(frame), settings.batch_size):
+        for start in batch_starts(len(frame), settings.batch_size, f"gradients {label}"):
             rows = range(start, min(start + settings.batch_size, len(frame)))
             batch = {k: v.to(device) for k, v in collate([dataset[i] for i in rows]).items()}
             pieces = batch_gradients(model, capture, batch)
             projected, _ = project(pieces, settings.projection_dim, settings.seed, settings.block_dims)
             out[start : rows.stop] = projected.detach().cpu().numpy()
-            if time.time() - last > 30:
-                print(f"{label}: {rows.stop}/{len(frame)} examples, {time.time() - started:.0f} s", flush=True)
-                last = time.time()
     finally:
         capture.close()
     return out

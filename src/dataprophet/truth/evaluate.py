@@ -16,6 +16,7 @@ import torch
 
 from dataprophet.io.atomic import atomic_path, write_json
 from dataprophet.io.contract import decode_image, read_table
+from dataprophet.io.progress import batch_starts
 from dataprophet.model.encoding import chat_prompt, end_of_turn_ids
 from dataprophet.model.modeling import load_base, load_finetuned, load_processor, set_threads
 from dataprophet.settings import EvalSettings
@@ -32,7 +33,8 @@ def generate_answers(
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     answers: list[str] = []
-    for start in range(0, len(frame), settings.batch_size):
+    desc = f"generate {frame['dataset'].iloc[0]}" if len(frame) else "generate"
+    for start in batch_starts(len(frame), settings.batch_size, desc):
         batch = frame.iloc[start : start + settings.batch_size]
         images = [decode_image(b) for b in batch["image"]]
         prompts = [chat_prompt(processor, q) for q in batch["question"]]
