@@ -1,0 +1,74 @@
+"""Batched generation against one sample at a time: same model, same data, same answers.
+
+Uses a trained base model when one is given (e.g. the mini study's), else the tiny model
+built here with random weights; the data are a generated suite dataset's test samples.
+Reproduce:  python bench/evaluation_batching.py --samples 200 --batch-size 125
+            python bench/evaluation_batching.py --model results/mini/models/base
+Prints samples/s for both and their ratio (the performance issue's target: at least 5x), and
+whether the answers agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None, help="a saved base model folder (default: a tiny one)")
+    parser.add_argument("--dataset", default="count_shapes")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=125)
+    parser.add_argument("--max-new-tokens", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    import pandas as pd
+    import torch
+
+    from dataprophet.data.suite import generate_splits
+    from dataprophet.model.modeling import load_base, load_processor
+    from dataprophet.settings import EvalSettings
+    from dataprophet.truth.evaluate import generate_answers
+
+    torch.set_num_threads(args.threads)
+    frame = pd.DataFrame(generate_splits(args.dataset, {"test": args.samples}, seed=11)["test"])
+    if args.model is not None:
+        processor, model = load_processor(args.model), load_base(args.model).eval()
+        which = str(args.model)
+    else:
+        from dataprophet.model.modeling import (
+            TINY_CHAT_TEMPLATE,
+            TinyModelSpec,
+            build_processor,
+            build_tiny_model,
+            train_tokenizer,
+        )
+
+        spec = TinyModelSpec()
+        tokenizer = train_tokenizer(list(frame["question"]) + [a[0] for a in frame["answers"]], spec.vocab_size)
+        processor = build_processor(tokenizer, spec.image_size, 1, spec.image_seq_length, TINY_CHAT_TEMPLATE)
+        model = build_tiny_model(spec, tokenizer, seed=0).eval()
+        which = "tiny InternVL, random weights"
+    timings = {}
+    answers = {}
+    for batch in (1, args.batch_size):
+        settings = EvalSettings(batch_size=batch, max_new_tokens=args.max_new_tokens)
+        started = time.perf_counter()
+        answers[batch] = generate_answers(model, processor, frame, settings)
+        timings[batch] = time.perf_counter() - started
+    agree = sum(a == b for a, b in zip(answers[1], answers[args.batch_size])) / len(frame)
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {args.threads} torch thread(s); model: {which}")
+    print(f"{len(frame)} samples of {args.dataset}, up to {args.max_new_tokens} new tokens, greedy")
+    for batch, seconds in timings.items():
+        print(f"batch {batch:>4}: {seconds:7.2f} s, {len(frame) / seconds:7.1f} samples/s")
+    print(f"batched / one at a time: {timings[1] / timings[args.batch_size]:.1f}x; answers agree on {agree:.1%}")
+
+
+if __name__ == "__main__":
+    main()
