@@ -48,6 +48,8 @@ def test_every_rule_calls_the_command_and_module_of_its_own_name():
         "cost",
         "ablations",
         "figures",
+        "summary",
+        "provenance",
         "extend",
         "allocate",
         "mixture",
