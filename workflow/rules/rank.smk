@@ -51,8 +51,12 @@ rule cost:
     conda:
         CONDA_ENV
     input:
+        # every timed stage has finished once these exist (the selection mixtures included)
         without_figures(ground_truth_outputs()),
         f"{R}/tables/tau.csv",
+        f"{R}/tables/ablations.csv",
+        f"{R}/selection/table_real.csv",
+        f"{R}/tables/icons_matrix.csv",
     output:
         report(f"{R}/tables/compute_cost.csv", caption="../report/cost.rst", category="5 Cost and provenance"),
     params:
