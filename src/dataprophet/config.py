@@ -9,6 +9,7 @@ rules pass it on as command-line flags, so code deep in the library never reads 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -122,7 +123,7 @@ class Study:
         return ProvenanceSettings(config=config)
 
     def summary_settings(self) -> SummarySettings:
-        return SummarySettings(study=self.name, scale=self.scale, datasets=self.rank_settings().datasets)
+        return SummarySettings(study=self.name, scale=self.scale, datasets=self.dataset_info)
 
     def figures_settings(self) -> FiguresSettings:
         return FiguresSettings(heatmap_title=self.heatmap_settings().title, metric_title=self.predict_settings().title)
@@ -141,29 +142,28 @@ class Study:
     def predict_settings(self) -> PredictSettings:
         return PredictSettings(kmeans_k=self.prophet.kmeans_k, seed=self.prophet.seed)
 
-    def rank_settings(self) -> RankSettings:
+    @functools.cached_property
+    def dataset_info(self) -> dict:
+        """{dataset: {"family": ..., "mirrors": ...}}, read once (at paper scale from the registry)."""
         from dataprophet.data import dataset_info
 
+        return dataset_info(self.scale, self.datasets, self.registry, self.registry_overrides)
+
+    def _tau_fields(self) -> dict:
+        """The tau settings every ranking stage shares (prophet section)."""
         p = self.prophet
-        info = dataset_info(self.scale, self.datasets, self.registry, self.registry_overrides)
-        return RankSettings(
-            variant=p.tau_variant,
-            exclude_diagonal=p.exclude_diagonal,
-            bootstrap=p.bootstrap,
-            seed=p.seed,
-            datasets=info,
-        )
+        return {
+            "variant": p.tau_variant,
+            "exclude_diagonal": p.exclude_diagonal,
+            "bootstrap": p.bootstrap,
+            "seed": p.seed,
+        }
+
+    def rank_settings(self) -> RankSettings:
+        return RankSettings(**self._tau_fields(), datasets=self.dataset_info)
 
     def ablation_settings(self) -> AblationSettings:
-        rank = self.rank_settings()
-        return AblationSettings(
-            variant=rank.variant,
-            exclude_diagonal=rank.exclude_diagonal,
-            bootstrap=rank.bootstrap,
-            seed=rank.seed,
-            datasets=rank.datasets,
-            extra=self.prophet.ablations,
-        )
+        return AblationSettings(**self._tau_fields(), datasets=self.dataset_info, extra=self.prophet.ablations)
 
     def cost_settings(self) -> CostSettings:
         return CostSettings(gpus=self.compute.gpus)
@@ -173,12 +173,6 @@ class Study:
     @property
     def selection_targets(self) -> tuple[str, ...]:
         return self.selection.targets or self.datasets
-
-    @property
-    def pool_size(self) -> int:
-        """Samples a source can give a mixture: its train table plus its pool extension (at
-        paper scale an upper bound: a split may hold fewer)."""
-        return int(self.sizes["train"]) + self.selection.pool_extra
 
     def extend_settings(self) -> ExtendSettings:
         return ExtendSettings(
@@ -227,24 +221,12 @@ class Study:
         )
 
     def selection_table_settings(self) -> SelectionTableSettings:
-        from dataprophet.data import dataset_info
-
-        info = dataset_info(self.scale, self.selection_targets, self.registry, self.registry_overrides)
+        info = {t: self.dataset_info[t] for t in self.selection_targets}
         return SelectionTableSettings(methods=self.selection.methods, targets=self.selection_targets, datasets=info)
 
     def predictors_settings(self) -> PredictorsSettings:
-        from dataprophet.data import dataset_info
-
-        p = self.prophet
-        info = dataset_info(self.scale, self.datasets, self.registry, self.registry_overrides)
-        return PredictorsSettings(
-            variant=p.tau_variant,
-            exclude_diagonal=p.exclude_diagonal,
-            bootstrap=p.bootstrap,
-            seed=p.seed,
-            gpus=self.compute.gpus,
-            families={name: d["family"] for name, d in info.items()},
-        )
+        families = {name: d["family"] for name, d in self.dataset_info.items()}
+        return PredictorsSettings(**self._tau_fields(), gpus=self.compute.gpus, families=families)
 
 
 def _check_datasets(names, valid, key: str) -> tuple[str, ...]:

@@ -463,20 +463,14 @@ class SelectionSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SelectSettings(Settings):
-    """``dataprophet select``: a training mixture for the user's target from their sources."""
+class SelectSettings(ScoreSettings):
+    """``dataprophet select``: a training mixture for the user's target from their sources;
+    the scoring settings are ``dataprophet score``'s."""
 
-    MINIMUM: ClassVar[dict] = {"budget": 1, "samples": 0, "batch_size": 1, "kmeans_k": 2, "max_tiles": 1}
+    MINIMUM: ClassVar[dict] = {**ScoreSettings.MINIMUM, "budget": 1}
     MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET}
     budget: int
     method: Literal["uniform", "dataprophet"] = "dataprophet"
-    seed: int = 0
-    samples: int = ScoreSettings.samples  # per dataset, for the features behind M
-    batch_size: int = FeatureSettings.batch_size
-    text_encoder: TextEncoder = FeatureSettings.text_encoder
-    kmeans_k: int = PredictSettings.kmeans_k
-    max_tiles: int = EvalSettings.max_tiles
-    dtype: Dtype = EvalSettings.dtype
 
 
 @dataclass(frozen=True, kw_only=True)

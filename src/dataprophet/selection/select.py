@@ -19,6 +19,7 @@ results/mini/data/test/chart_bar.parquet --sources results/mini/data/train/*.par
 from __future__ import annotations
 
 import warnings
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -58,12 +59,7 @@ def select(
     if settings.method == "dataprophet":
         from dataprophet.prophet.score import score
 
-        score_settings = ScoreSettings(
-            **{
-                k: getattr(settings, k)
-                for k in ("samples", "seed", "batch_size", "text_encoder", "kmeans_k", "max_tiles", "dtype")
-            }
-        )
+        score_settings = ScoreSettings(**{f.name: getattr(settings, f.name) for f in fields(ScoreSettings)})
         ranking = score(model, target, list(sources), None, score_settings, threads=threads)
         weights = ranking.set_index("source")["M"].reindex(sizes.index)
     else:
