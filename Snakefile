@@ -9,7 +9,7 @@ import os
 from typing import get_args
 
 from dataprophet.config import coerce_by_schema, load_study, validate_against_schema
-from dataprophet.settings import SelectionMethod, to_flags
+from dataprophet.settings import SelectionMethod, SyntheticMethod, to_flags
 
 
 # A study config is complete on its own: `--configfile` replaces the default mini study
@@ -30,16 +30,17 @@ DATASETS = list(STUDY.datasets)
 SEEDS = list(STUDY.finetune_seeds)
 PRIMARY_SEED = SEEDS[0]
 DATASET_PATTERN = "|".join(DATASETS)
-SELECTION_METHODS = "|".join(get_args(SelectionMethod))
+# Mixture methods: real data, and the synthetic pool's (synthetic_<method>).
+SELECTION_METHODS = "|".join([*get_args(SelectionMethod), *(f"synthetic_{m}" for m in get_args(SyntheticMethod))])
 
 
 wildcard_constraints:
     dataset=DATASET_PATTERN,
     source=DATASET_PATTERN,
     seed=r"\d+",
-    split="pretrain|train|test",
-    # a fine-tune: seed<k>/<source>, mix/<method>/<target> or icons_warmup
-    run=rf"seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})|icons_warmup",
+    split="pretrain|train|test|synthetic",
+    # a fine-tune: seed<k>/<source>, mix/<method>/<target>, or ICONS' warm-up (real or synthetic)
+    run=rf"seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})|(synthetic_)?icons_warmup",
     # an evaluated model: the base, or a fine-tune of the ground truth or of a mixture
     model=rf"base|seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})",
 
@@ -57,6 +58,12 @@ include: "workflow/rules/rank.smk"
 include: "workflow/rules/select.smk"
 
 
+if STUDY.synthetic_enabled:
+
+    include: "workflow/rules/synthetic.smk"
+
+
+
 report: "workflow/report/workflow.rst"
 
 
@@ -65,5 +72,6 @@ rule all:
         ground_truth_outputs(),
         prophet_outputs(),
         selection_outputs(),
+        synthetic_outputs(),
         f"{R}/report/summary.md",
         f"{R}/provenance.json",

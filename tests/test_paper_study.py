@@ -40,20 +40,24 @@ PAPER_JOBS = {
     "prepare": 14,
     "fetch_base": 1,
     # 14 sources; then selection: 1 uniform + 14 targets x (DataProphet, oracle, ICONS) + 1
-    # ICONS consensus mixture, and ICONS' warm-up
-    "finetune": 14 + 1 + 14 * 3 + 1 + 1,
-    "evaluate": 15 + 1 + 14 * 3 + 1,
-    "features": 28,
+    # ICONS consensus mixture, and ICONS' warm-up; then the synthetic pool: 1 uniform + 14 x
+    # (DataProphet, ICONS) and ICONS' warm-up on the pool
+    "finetune": 14 + 1 + 14 * 3 + 1 + 1 + 1 + 14 * 2 + 1,
+    "evaluate": 15 + 1 + 14 * 3 + 1 + 1 + 14 * 2,
+    "features": 28 + 14,  # train, test and synthetic, one job per dataset
     "predict": 1,
     "groundtruth": 1,
     "rank": 1,
     "extend": 14,
     "allocate": 4,  # uniform, dataprophet, oracle, ICONS' warm-up subset
     "mixture": 2 + 14 * 2,
-    "gradients": 14,
-    "influence": 1,
+    "gradients": 14 * 2,  # real and synthetic pools
+    "influence": 2,
     "selection_table": 1,
     "predictors": 1,
+    "synthesize": 14,
+    "synthetic_select": 1,
+    "synthetic_table": 1,
 }
 
 
@@ -122,6 +126,12 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     gradients = out[out.index("rule gradients:") :]
     gradients = gradients[: gradients.index("\n\n")]
     assert "gpu=1" in gradients and "slurm_partition=gpu" in gradients and "--projection-dim 5120" in gradients
+    # The synthetic pool: API generators, and nothing is sent unless the config says so; the
+    # keys are named, never given.
+    synthesize = out[out.index("rule synthesize:") :]
+    synthesize = synthesize[: synthesize.index("\n\n")]
+    assert "slurm_partition=cpu" in synthesize and "$DATAPROPHET_SYNTHESIZE_RUN" in synthesize
+    assert '"api_key_env": "OPENAI_API_KEY"' in synthesize and '"model": "gemini-2.5-pro"' in synthesize
     # CPU-only rules stay off the GPU partition.
     ranking = out[out.index("rule rank:") :]
     assert "slurm_partition=cpu" in ranking[: ranking.index("\n\n")]

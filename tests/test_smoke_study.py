@@ -273,7 +273,10 @@ def test_smoke_study_trains_and_scores_every_selection_method(smoke_run):
     for ids in (smoke_run / "selection" / "mixtures").rglob("*.ids.csv"):
         drawn = pd.read_csv(ids)
         assert drawn["id"].is_unique and not (set(drawn["id"]) & test_ids), ids
-        expected = 32 if ids.parent.name == "warmup" else SMOKE_BUDGET  # selection.icons.warmup_samples
+        if ids.parent.name.endswith("warmup"):
+            expected = 32  # selection.icons.warmup_samples, real or synthetic
+        else:
+            expected = 48 if ids.parent.name.startswith("synthetic") else SMOKE_BUDGET  # synthetic.budget
         assert len(drawn) == expected, ids
     paper_side = pd.read_csv(smoke_run / "selection" / "table_real_paper.csv")
     assert set(paper_side[paper_side["row"] == "chart_bar"]["paper_dataset"]) == {"ChartQA"}
@@ -314,6 +317,10 @@ SETTING_CHANGES = [
     ("selection={pool_extra: 20}", {"extend"}),
     ("selection={seed: 3}", {"mixture"}),  # and icons_warmup, downstream of its mixture
     ("selection={icons: {projection_dim: 16}}", {"gradients"}),
+    ("synthetic={images_per_dataset: 6}", {"synthesize"}),
+    ("synthetic={max_answer_words: 6}", {"synthesize"}),
+    ("synthetic={seed: 2}", {"synthesize"}),  # and synthetic_select, downstream of it
+    ("synthetic={budget: 40}", {"synthetic_select", "influence"}),  # and the synthetic fine-tunes
 ]
 
 
@@ -354,6 +361,20 @@ UPSTREAM = {  # rules that must not rerun when a setting read first by the key's
     "mixture": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank", "extend", "allocate"},
     "gradients": {"generate", "base", "finetune", "evaluate", "features", "extend", "icons_warmup"},
     "influence": {"generate", "base", "finetune", "evaluate", "features", "extend", "icons_warmup", "gradients"},
+    # the synthetic pool's features and gradients are jobs of "features" and "gradients" too
+    "synthesize": {"generate", "base", "finetune", "evaluate", "groundtruth", "agreement", "predict", "rank", "extend"},
+    "synthetic_select": {
+        "generate",
+        "base",
+        "finetune",
+        "evaluate",
+        "features",
+        "synthesize",
+        "predict",
+        "rank",
+        "extend",
+        "allocate",
+    },  # fmt: skip
 }
 
 
@@ -370,6 +391,45 @@ def test_a_changed_setting_reruns_exactly_the_rules_that_read_it(smoke_run, over
 
 
 @pytest.mark.integration
+def test_sending_and_request_rates_rerun_nothing(smoke_run):
+    """`synthetic.send` and the request pacing say how to call an API, not what the pool is."""
+    override = "synthetic={send: true, concurrency: 9, requests_per_minute: 30, timeout: 5, max_retries: 1}"
+    result = _snakemake(smoke_run.parent.parent, "-n", "--config", override)
+    assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
+
+
+@pytest.mark.integration
+def test_smoke_study_selects_from_the_synthetic_pool(smoke_run):
+    train = {d: pd.read_parquet(smoke_run / "data" / "train" / f"{d}.parquet") for d in SMOKE}
+    pools = {d: pd.read_parquet(smoke_run / "data" / "synthetic" / f"{d}.parquet") for d in SMOKE}
+    for d, pool in pools.items():
+        first = set(train[d]["id"].iloc[:8])  # synthetic.images_per_dataset
+        assert set(pool["source_image"]) <= first and pool["id"].is_unique
+        by_gen = pool.groupby("generator")["source_image"].apply(set)
+        assert set(by_gen.index) == {"terse", "faithful"} and not by_gen["terse"] & by_gen["faithful"]
+        rejects = pd.read_csv(smoke_run / "data" / "synthetic" / "rejects" / f"{d}.csv")
+        assert len(pool) + 5 * (rejects["item"] == -1).sum() + (rejects["item"] >= 0).sum() == 8 * 5
+    table = pd.read_csv(smoke_run / "selection" / "table_synthetic.csv", index_col=0)
+    assert list(table.index) == [*SMOKE_TARGETS, "Average", "Improve over uniform"]
+    assert list(table.columns) == ["base", "uniform", "icons", "dataprophet"]
+    for method in ("dataprophet", "icons"):
+        for target in SMOKE_TARGETS:
+            reported = json.loads(
+                (smoke_run / "eval" / "mix" / f"synthetic_{method}" / target / "scores.json").read_text()
+            )
+            assert table.loc[target, method] == pytest.approx(100 * reported["scores"][target], abs=0.01)
+            ids = pd.read_csv(smoke_run / "selection" / "mixtures" / f"synthetic_{method}" / f"{target}.ids.csv")
+            assert len(ids) == 48 and set(ids["part"]) == {"synthetic"}  # synthetic.budget
+    scores = pd.read_parquet(smoke_run / "selection" / "synthetic_scores.parquet")
+    for target in SMOKE_TARGETS:  # DataProphet's mixture is the top of the per-sample score
+        chosen = pd.read_csv(smoke_run / "selection" / "mixtures" / "synthetic_dataprophet" / f"{target}.ids.csv")
+        assert scores.loc[chosen["id"], target].min() >= scores[target].drop(chosen["id"]).max()
+    share = pd.read_csv(smoke_run / "selection" / "generator_share.csv")
+    np.testing.assert_allclose(share.groupby("selection")["dataprophet"].sum(), 1.0)
+    assert (smoke_run / "figures" / "selection_synthetic.png").stat().st_size > 0
+
+
+@pytest.mark.integration
 def test_an_unchanged_study_has_nothing_to_do(smoke_run):
     result = _snakemake(smoke_run.parent.parent, "-n")
     assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
@@ -383,7 +443,16 @@ def test_report_page_builds_offline_with_every_table_and_the_summary(smoke_run):
     assert result.returncode == 0, result.stderr[-3000:]
     html = page.read_text(errors="replace")
     assert len(html) > 100_000  # self-contained: figures and tables are embedded
-    for name in ("summary.md", "table_real.csv", "predictors.csv", "ablations.csv", "delta_heatmap.png", "tau.csv"):
+    for name in (
+        "summary.md",
+        "table_real.csv",
+        "table_synthetic.csv",
+        "generator_share.csv",
+        "predictors.csv",
+        "ablations.csv",
+        "delta_heatmap.png",
+        "tau.csv",
+    ):
         assert name in html, name
     assert not (workdir / "network_attempts.log").exists()
 
@@ -398,9 +467,16 @@ def test_summary_puts_each_paper_number_beside_ours(smoke_run):
     assert "tau_Tgt, recomputed from the paper's rows | 0.866" in text  # printed 0.863: both shown
     assert "| uniform | 67.600 | 68.614 |" in text  # Table 3's printed and recomputed averages
     assert "chart_bar (ChartQA) | dataprophet | 85.600 |" in text
-    for pending in ("Table 3, right", "Generator share", "Table 4"):
+    assert "| uniform | 55.100 | 55.007 |" in text  # Table 3 right: printed and recomputed averages
+    assert "chart_bar (ChartQA) | dataprophet | 78.300 |" in text
+    share = pd.read_csv(smoke_run / "selection" / "generator_share.csv")
+    pooled = share[share["selection"] == "pooled over targets"].set_index("stands_in_for")
+    assert f"| terse | GPT-5 | 0.380 | {pooled.loc['GPT-5', 'dataprophet']:.3f} |" in text
+    for pending in ("Table 4",):
         section = text[text.index(pending) :]
         assert "not yet run" in section.split("##")[0], pending
+    for done in ("Table 3, right", "Generator share"):
+        assert "not yet run" not in text[text.index(done) :].split("##")[0], done
 
 
 @pytest.mark.integration
@@ -425,7 +501,7 @@ def test_figures_target_redraws_figures_and_touches_nothing_else(smoke_run):
     changed = {Path(p).relative_to(smoke_run).as_posix() for p in before if before[p] != after[p]}
     figures = {
         f"figures/{n}.{e}"
-        for n in ("delta_heatmap", "metric_heatmap", "tau_by_target", "selection_real")
+        for n in ("delta_heatmap", "metric_heatmap", "tau_by_target", "selection_real", "selection_synthetic")
         for e in ("pdf", "png")
     }
     assert changed == figures

@@ -51,6 +51,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gradients": ("dataprophet.selection.gradients", "ICONS: projected per-example LoRA gradients of a dataset"),
     "influence": ("dataprophet.selection.influence", "ICONS: selections and source x target matrix from gradients"),
     "selection-table": ("dataprophet.selection.selection_table", "the real-data selection table beside the paper's"),
+    "synthesize": ("dataprophet.synthetic.synthesize", "synthetic pairs about one dataset's train images, validated"),
+    "synthetic-select": (
+        "dataprophet.selection.synthetic_select",
+        "per-sample DataProphet top-K, uniform and warm-up draws from the synthetic pool",
+    ),
+    "synthetic-table": ("dataprophet.selection.synthetic_table", "the synthetic-selection table beside the paper's"),
     "predictors": ("dataprophet.analysis.predictors", "DataProphet, ICONS and baselines judged alike, with costs"),
     "tau": ("dataprophet.analysis.tau", "Kendall's tau of any predictor matrix against any truth matrix"),
     "score": ("dataprophet.prophet.score", "rank your own candidate sources for your target"),

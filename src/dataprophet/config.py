@@ -45,6 +45,10 @@ from dataprophet.settings import (
     SelectionSettings,
     SelectionTableSettings,
     SummarySettings,
+    SynthesizeSettings,
+    SyntheticSelectSettings,
+    SyntheticSettings,
+    SyntheticTableSettings,
     TestbedSettings,
     TrainSettings,
     build,
@@ -75,6 +79,7 @@ class Study:
     evaluate: EvalSettings = field(default_factory=EvalSettings)
     prophet: ProphetSettings = field(default_factory=ProphetSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
+    synthetic: SyntheticSettings = field(default_factory=SyntheticSettings)
     threads: dict = field(default_factory=dict)
 
     @property
@@ -129,7 +134,8 @@ class Study:
         return FiguresSettings(heatmap_title=self.heatmap_settings().title, metric_title=self.predict_settings().title)
 
     def feature_settings(self, split: str) -> FeatureSettings:
-        samples = {"train": self.prophet.samples_source, "test": self.prophet.samples_target}[split]
+        """``split``: train (sources), test (targets) or synthetic (the whole synthetic pool)."""
+        samples = {"train": self.prophet.samples_source, "test": self.prophet.samples_target, "synthetic": 0}[split]
         return FeatureSettings(
             samples=samples,
             seed=self.prophet.seed,
@@ -192,13 +198,14 @@ class Study:
     def mixture_settings(self, target: str) -> MixtureSettings:
         return MixtureSettings(target=target, seed=self.selection.seed)
 
-    def mixture_finetune_settings(self) -> TrainSettings:
-        """The per-source recipe scaled to the budget: the same learning rate and the same
-        passes over the data, so steps grow with the mixture (max_steps x budget / train
-        size), or the same epochs when the recipe counts epochs."""
+    def mixture_finetune_settings(self, budget: int | None = None) -> TrainSettings:
+        """The per-source recipe scaled to the budget (the real-data one unless given): the
+        same learning rate and the same passes over the data, so steps grow with the mixture
+        (max_steps x budget / train size), or the same epochs when the recipe counts epochs."""
         recipe = self.finetune_settings(self.finetune_seeds[0])
+        budget = self.selection_budget if budget is None else budget
         if recipe.max_steps > 0:
-            steps = max(1, round(recipe.max_steps * self.selection_budget / int(self.sizes["train"])))
+            steps = max(1, round(recipe.max_steps * budget / int(self.sizes["train"])))
             return replace(recipe, max_steps=steps)
         return recipe
 
@@ -215,14 +222,54 @@ class Study:
             max_tiles=self.evaluate.max_tiles,
         )
 
-    def influence_settings(self) -> InfluenceSettings:
+    def influence_settings(self, name: str = "icons") -> InfluenceSettings:
+        """``name``: icons (real data) or synthetic_icons (the synthetic pool)."""
+        budget = self.synthetic_budget if name == "synthetic_icons" else self.selection_budget
         return InfluenceSettings(
-            budget=self.selection_budget, targets=self.selection_targets, top_percent=self.selection.icons.top_percent
+            budget=budget, targets=self.selection_targets, top_percent=self.selection.icons.top_percent, name=name
         )
 
     def selection_table_settings(self) -> SelectionTableSettings:
         info = {t: self.dataset_info[t] for t in self.selection_targets}
         return SelectionTableSettings(methods=self.selection.methods, targets=self.selection_targets, datasets=info)
+
+    # The synthetic pool (the paper's Table 3, right half).
+
+    @property
+    def synthetic_enabled(self) -> bool:
+        return bool(self.synthetic.generators)
+
+    @property
+    def synthetic_budget(self) -> int:
+        return self.synthetic.budget or self.selection_budget
+
+    def synthesize_settings(self) -> SynthesizeSettings:
+        s = self.synthetic
+        return SynthesizeSettings(
+            generators=s.generators,
+            images=s.images_per_dataset,
+            pairs_per_image=s.pairs_per_image,
+            max_answer_words=s.max_answer_words,
+            seed=s.seed,
+            send=s.send,
+            concurrency=s.concurrency,
+            requests_per_minute=s.requests_per_minute,
+            timeout=s.timeout,
+            max_retries=s.max_retries,
+        )
+
+    def synthetic_select_settings(self) -> SyntheticSelectSettings:
+        return SyntheticSelectSettings(
+            budget=self.synthetic_budget,
+            targets=self.selection_targets,
+            warmup_samples=self.selection.icons.warmup_samples,
+            seed=self.synthetic.seed,
+            generators={g.name: g.stands_in_for for g in self.synthetic.generators},
+        )
+
+    def synthetic_table_settings(self) -> SyntheticTableSettings:
+        info = {t: self.dataset_info[t] for t in self.selection_targets}
+        return SyntheticTableSettings(methods=self.synthetic.methods, targets=self.selection_targets, datasets=info)
 
     def predictors_settings(self) -> PredictorsSettings:
         families = {name: d["family"] for name, d in self.dataset_info.items()}
@@ -267,6 +314,33 @@ def _check_selection(selection: SelectionSettings, datasets: tuple[str, ...], si
             f"config key 'selection.icons.warmup_samples': {warmup} must be between the number of sources "
             f"({len(datasets)}) and the pool ({pool})"
         )
+
+
+def _check_synthetic(synthetic: SyntheticSettings, datasets: tuple[str, ...], sizes: dict, selection) -> None:
+    """Budgets the synthetic pool cannot meet, before anything is generated."""
+    if not synthetic.generators:
+        return
+    images = synthetic.images_per_dataset or int(sizes["train"])
+    if images > int(sizes["train"]):
+        raise ConfigError(
+            f"config key 'synthetic.images_per_dataset': {images} images, but each train table holds {sizes['train']}"
+        )
+    if images < len(synthetic.generators):
+        raise ConfigError(
+            f"config key 'synthetic.images_per_dataset': {images} images cannot be shared by "
+            f"{len(synthetic.generators)} generators"
+        )
+    most = len(datasets) * images * synthetic.pairs_per_image
+    budget = synthetic.budget or selection.budget or len(datasets) * int(sizes["train"])
+    for key, value in (
+        ("synthetic.budget", budget),
+        ("selection.icons.warmup_samples", selection.icons.warmup_samples),
+    ):
+        if value > most:
+            raise ConfigError(
+                f"config key '{key}': {value} pairs, but the synthetic pool can hold at most {most} "
+                f"({len(datasets)} datasets x {images} images x {synthetic.pairs_per_image} pairs, before validation)"
+            )
 
 
 def _section(cls, raw: dict, key: str):
@@ -337,6 +411,8 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
             f"number of sources ({len(datasets)}); every source must be able to get a sample"
         )
     _check_selection(selection, datasets, sizes)
+    synthetic = _section(SyntheticSettings, config.get("synthetic", {}), "synthetic")
+    _check_synthetic(synthetic, datasets, sizes, selection)
     seeds = tuple(config.get("finetune_seeds", [0]))
     if not seeds or len(set(seeds)) != len(seeds):
         raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")
@@ -359,6 +435,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
         evaluate=_section(EvalSettings, config.get("evaluate", {}), "evaluate"),
         prophet=_section(ProphetSettings, config.get("prophet", {}), "prophet"),
         selection=selection,
+        synthetic=synthetic,
         threads=dict(config.get("threads", {})),
     )
 

@@ -27,6 +27,12 @@ BadRows = Literal["error", "skip"]
 AllocationMethod = Literal["uniform", "dataprophet", "oracle"]
 # Methods of the selection table: the three allocations, ICONS per target, ICONS consensus.
 SelectionMethod = Literal["uniform", "dataprophet", "oracle", "icons", "icons_consensus"]
+# The synthetic pool (the paper's Table 3, right half): how a generator is reached, how a
+# procedural (mini) generator writes, and the methods of the synthetic table.
+GeneratorKind = Literal["procedural", "openai"]
+GeneratorStyle = Literal["paraphrase", "target_form"]
+ImageDetail = Literal["low", "high", "auto"]
+SyntheticMethod = Literal["uniform", "icons", "dataprophet"]
 Scale = Literal["mini", "paper"]
 LrScheduler = Literal["constant", "linear", "cosine", "constant_with_warmup"]
 Dtype = Literal["float32", "bfloat16", "float16"]
@@ -443,6 +449,7 @@ class InfluenceSettings(Settings):
     budget: int
     targets: tuple[str, ...]  # those that get a per-target ICONS mixture
     top_percent: float = IconsSettings.top_percent
+    name: str = "icons"  # the mixtures' method name: <name>/<target>, <name>_consensus/all
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -460,6 +467,141 @@ class SelectionSettings(Settings):
     seed: int = 0  # the draws of every mixture
     evaluate_all: bool = False  # score each mixture on every dataset, not only its target
     icons: IconsSettings = field(default_factory=IconsSettings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeneratorSettings(Settings):
+    """One generator model of the synthetic pool. ``openai``: a model behind an
+    OpenAI-compatible chat API (the key is read from the environment variable named by
+    ``api_key_env``, never from the config). ``procedural``: the mini study's rule-based
+    stand-in, with its own style and error profile (``dataprophet.synthetic.procedural``)."""
+
+    MINIMUM: ClassVar[dict] = {"error_rate": 0.0, "malformed_rate": 0.0, "max_tokens": 1}
+    MAXIMUM: ClassVar[dict] = {"error_rate": 1.0, "malformed_rate": 1.0}
+    name: str  # short name: in sample ids, the cache folder and the share table
+    kind: GeneratorKind = "procedural"
+    stands_in_for: str = ""  # the paper's generator this one plays (e.g. "GPT-5")
+    style: GeneratorStyle = "paraphrase"  # procedural only
+    error_rate: float = 0.0  # procedural: share of pairs with a wrong answer
+    malformed_rate: float = 0.0  # procedural: share of replies that break the output format
+    model: str = ""  # openai: the model name the API expects
+    base_url: str = ""  # openai: e.g. https://api.openai.com/v1
+    api_key_env: str = ""  # openai: the environment variable that holds the key
+    temperature: float | None = None  # openai: None = the API's default
+    max_tokens: int = 2048  # openai: reply length cap (max_completion_tokens)
+    detail: ImageDetail = "auto"  # openai: image detail of the request
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.name or not all(c.isalnum() or c in "-_" for c in self.name):
+            raise ConfigError(f"generator name {self.name!r} must be letters, digits, '-' or '_'")
+        if self.kind == "openai":
+            missing = [k for k in ("model", "base_url", "api_key_env") if not getattr(self, k)]
+            if missing:
+                raise ConfigError(f"generator {self.name!r} (kind openai) needs {missing}")
+
+
+def _generators(value, where: str) -> tuple:
+    """A tuple of GeneratorSettings from dicts (config, JSON flags) or settings objects;
+    at least one, with distinct names."""
+    gens = tuple(
+        build(GeneratorSettings, g, f"{where}[{i}]") if isinstance(g, dict) else g for i, g in enumerate(value)
+    )
+    names = [g.name for g in gens]
+    if not gens or len(set(names)) != len(names):
+        raise ConfigError(f"{where}: give at least one generator, with distinct names (got {names})")
+    return gens
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyntheticSettings(Settings):
+    """The config section ``synthetic``: a pool of question-answer pairs written by generator
+    models about the sources' train images, then per-sample selection, trained and scored
+    (the paper's Table 3, right half). The selection targets are ``selection.targets``."""
+
+    MINIMUM: ClassVar[dict] = {
+        "images_per_dataset": 0,
+        "pairs_per_image": 1,
+        "max_answer_words": 1,
+        "budget": 0,
+        "concurrency": 1,
+        "requests_per_minute": 0,
+        "timeout": 1e-3,
+        "max_retries": 0,
+    }
+    MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET}
+    images_per_dataset: int = 0  # the first N images of each train table, split between generators; 0 = all
+    pairs_per_image: int = 5
+    max_answer_words: int = (
+        8  # "short answer" (the paper: "several words or a number"); the suite's longest reference answer has 6
+    )
+    budget: int = 0  # samples per target; 0 = the real-data budget (selection.budget)
+    methods: tuple[SyntheticMethod, ...] = get_args(SyntheticMethod)
+    generators: tuple[GeneratorSettings, ...] = ()  # dicts in the config
+    seed: int = 0  # image halves and the uniform draws
+    send: bool = False  # an API generator sends requests only when this is true
+    concurrency: int = 4  # requests in flight at once, per generator
+    requests_per_minute: float = 0  # per generator; 0 = no limit
+    timeout: float = 120.0  # seconds per request (the client retries timeouts)
+    max_retries: int = 5  # the openai client's retries of 408/409/429/5xx, timeouts, dropped connections
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.generators:
+            object.__setattr__(self, "generators", _generators(self.generators, "generators"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynthesizeSettings(Settings):
+    """``dataprophet synthesize``: one dataset's synthetic pairs from its train images."""
+
+    MINIMUM: ClassVar[dict] = {
+        "images": 0,
+        "pairs_per_image": 1,
+        "max_answer_words": 1,
+        "concurrency": 1,
+        "requests_per_minute": 0,
+        "timeout": 1e-3,
+        "max_retries": 0,
+    }
+    generators: tuple[GeneratorSettings, ...]  # the images are split between them in equal shares
+    images: int = 0  # the first N images of the train table; 0 = all
+    pairs_per_image: int = SyntheticSettings.pairs_per_image
+    max_answer_words: int = SyntheticSettings.max_answer_words
+    seed: int = 0
+    send: bool = False  # needed before an API generator sends anything
+    dry_run: bool = False  # print the requests and the token estimate, send nothing
+    concurrency: int = SyntheticSettings.concurrency
+    requests_per_minute: float = 0
+    timeout: float = SyntheticSettings.timeout
+    max_retries: int = SyntheticSettings.max_retries
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "generators", _generators(self.generators, "generators"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyntheticSelectSettings(Settings):
+    """``dataprophet synthetic-select``: per-sample DataProphet top-K for each target, the
+    uniform draw and ICONS' warm-up subset from the synthetic pool, and the generator shares."""
+
+    MINIMUM: ClassVar[dict] = {"budget": 1, "warmup_samples": 1}
+    MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET}
+    budget: int
+    targets: tuple[str, ...]
+    warmup_samples: int = IconsSettings.warmup_samples
+    seed: int = 0
+    generators: dict = field(default_factory=dict)  # {generator name: the paper generator it stands in for}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyntheticTableSettings(Settings):
+    """``dataprophet synthetic-table``: the synthetic-selection table beside the paper's."""
+
+    methods: tuple[SyntheticMethod, ...]
+    targets: tuple[str, ...]
+    datasets: dict = field(default_factory=dict)  # {dataset: {"family":..., "mirrors":...}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -551,10 +693,13 @@ def settings_from_args(cls, namespace: argparse.Namespace):
     return build(cls, values, f"{cls.__name__} settings")
 
 
-def to_flags(settings) -> str:
-    """The settings as command-line flags (shell-quoted), every field written out."""
+def to_flags(settings, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> str:
+    """The settings as command-line flags (shell-quoted), every field written out (or only
+    those in ``only``, less those in ``skip``)."""
     parts = []
     for f in fields(settings):
+        if (only and f.name not in only) or f.name in skip:
+            continue
         value = getattr(settings, f.name)
         kind = _resolved_types(type(settings))[f.name]
         if kind is bool:
@@ -562,7 +707,12 @@ def to_flags(settings) -> str:
         elif value is None:
             continue
         elif _is_json(kind):
-            plain = asdict(value) if is_dataclass(value) else (list(value) if isinstance(value, tuple) else value)
+            if is_dataclass(value):
+                plain = asdict(value)
+            elif isinstance(value, tuple):
+                plain = [asdict(v) if is_dataclass(v) else v for v in value]
+            else:
+                plain = value
             parts += [_flag(f.name), shlex.quote(json.dumps(plain, sort_keys=True))]
         else:
             parts += [_flag(f.name), shlex.quote(str(value))]

@@ -18,12 +18,16 @@ def feature_tables(wildcards):
 
 def finetune_job(run):
     """(train table, settings) of one fine-tune: seed<k>/<source> (the ground truth),
-    mix/<method>/<target> (a selection mixture) or icons_warmup."""
+    mix/<method>/<target> (a selection mixture, real or synthetic_<method>), icons_warmup or
+    synthetic_icons_warmup (ICONS' warm-up on the real or the synthetic pool)."""
     if run == "icons_warmup":
         return f"{R}/selection/mixtures/warmup/all.parquet", STUDY.warmup_settings()
+    if run == "synthetic_icons_warmup":
+        return f"{R}/selection/mixtures/synthetic_warmup/all.parquet", STUDY.warmup_settings()
     parts = run.split("/")
     if parts[0] == "mix":
-        return f"{R}/selection/mixtures/{parts[1]}/{parts[2]}.parquet", STUDY.mixture_finetune_settings()
+        budget = STUDY.synthetic_budget if parts[1].startswith("synthetic_") else STUDY.selection_budget
+        return f"{R}/selection/mixtures/{parts[1]}/{parts[2]}.parquet", STUDY.mixture_finetune_settings(budget)
     return f"{R}/data/train/{parts[1]}.parquet", STUDY.finetune_settings(int(parts[0].removeprefix("seed")))
 
 
@@ -87,7 +91,16 @@ ALLOCATION_WEIGHTS = {
     "oracle": f"{R}/tables/delta.csv",
 }
 ALLOCATED = "uniform|dataprophet|oracle|warmup"
-SHARED_MIXTURES = ("uniform", "icons_consensus")  # one mixture for every target: <method>/all
+SHARED_MIXTURES = ("uniform", "icons_consensus", "synthetic_uniform")  # one mixture for every target: <method>/all
+# ICONS on real data (icons) and on the synthetic pool (synthetic_icons): its warm-up run and
+# the tables whose rows get gradients.
+ICONS_WARMUP = {"icons": "icons_warmup", "synthetic_icons": "synthetic_icons_warmup"}
+
+
+def icons_sources(icons, dataset):
+    if icons == "synthetic_icons":
+        return [f"{R}/data/synthetic/{dataset}.parquet"]
+    return [f"{R}/data/train/{dataset}.parquet", f"{R}/data/pool/{dataset}.parquet"]
 
 
 def tables(split):
@@ -101,6 +114,26 @@ def mixture_names(method):
 def mixture_scores():
     return [
         f"{R}/eval/mix/{m}/{name}/scores.json" for m in STUDY.selection.methods for name in mixture_names(m)
+    ]
+
+
+def synthetic_scores():
+    return [
+        f"{R}/eval/mix/synthetic_{m}/{name}/scores.json"
+        for m in STUDY.synthetic.methods
+        for name in mixture_names(f"synthetic_{m}")
+    ]
+
+
+def synthetic_outputs():
+    """The synthetic half of Table 3; nothing when no generator is configured."""
+    if not STUDY.synthetic_enabled:
+        return []
+    return [
+        f"{R}/selection/table_synthetic.csv",
+        f"{R}/selection/table_synthetic_paper.csv",
+        f"{R}/selection/generator_share.csv",
+        f"{R}/figures/selection_synthetic.png",
     ]
 
 

@@ -93,22 +93,27 @@ rule summary:
         ablations=f"{R}/tables/ablations.csv",
         table_real=f"{R}/selection/table_real.csv",
         predictors=f"{R}/tables/predictors.csv",
+        synthetic=[p for p in synthetic_outputs() if p.endswith(".csv") and "paper" not in p],
     output:
         report(f"{R}/report/summary.md", caption="../report/summary.rst", category="0 Summary"),
     params:
         settings=to_flags(STUDY.summary_settings()),
+        synthetic=lambda wc, input: (
+            f"--table-synthetic {input.synthetic[0]} --generator-share {input.synthetic[1]}" if input.synthetic else ""
+        ),
     log:
         f"{R}/logs/summary.log",
     shell:
         "dataprophet summary --tau-summary {input.tau_summary} --tau {input.tau} --ablations {input.ablations} "
-        "--table-real {input.table_real} --predictors {input.predictors} --out {output} {params.settings} > {log} 2>&1"
+        "--table-real {input.table_real} --predictors {input.predictors} {params.synthetic} --out {output} "
+        "{params.settings} > {log} 2>&1"
 
 
 rule provenance:
     conda:
         CONDA_ENV
     input:
-        without_figures([*ground_truth_outputs(), *prophet_outputs(), *selection_outputs()]),
+        without_figures([*ground_truth_outputs(), *prophet_outputs(), *selection_outputs(), *synthetic_outputs()]),
     output:
         report(f"{R}/provenance.json", caption="../report/provenance.rst", category="5 Cost and provenance"),
     params:

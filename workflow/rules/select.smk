@@ -5,7 +5,8 @@
 #   allocate         uniform (one column, "all"), dataprophet (Algorithm 1 on M), oracle (on
 #                    Delta), warmup (ICONS' uniform warm-up subset); capped by the pools
 #   mixture          the drawn rows of one allocation column, with their ids
-#   gradients        ICONS' projected per-example LoRA gradients, one job per dataset
+#   gradients        ICONS' projected per-example LoRA gradients, one job per dataset (icons: the
+#                    train and pool rows; synthetic_icons: the synthetic pool, synthetic.smk)
 #   influence        ICONS per target and by consensus, and its source x target matrix
 # The fine-tunes (ICONS' warm-up, models/ft/icons_warmup; one per mixture, models/ft/mix/<method>/<target>)
 # are jobs of the rule "finetune", and their scores (eval/mix/<method>/<target>) jobs of "evaluate".
@@ -79,50 +80,54 @@ rule gradients:
         CONDA_ENV
     input:
         base=f"{R}/models/base",
-        warmup=f"{R}/models/ft/icons_warmup",
-        train=f"{R}/data/train/{{dataset}}.parquet",
-        pool=f"{R}/data/pool/{{dataset}}.parquet",
+        warmup=lambda wc: f"{R}/models/ft/{ICONS_WARMUP[wc.icons]}",
+        sources=lambda wc: icons_sources(wc.icons, wc.dataset),
         val=f"{R}/data/val/{{dataset}}.parquet",
     output:
-        f"{R}/features/icons/{{dataset}}.npz",
+        f"{R}/features/{{icons}}/{{dataset}}.npz",
+    wildcard_constraints:
+        icons="icons|synthetic_icons",
     params:
         settings=to_flags(STUDY.gradient_settings()),
     threads: STUDY.threads.get("features", 1)
     resources:
         gpu=STUDY.compute.gpus_for("gradients"),
     log:
-        f"{R}/logs/gradients/{{dataset}}.log",
+        f"{R}/logs/gradients/{{icons}}/{{dataset}}.log",
     benchmark:
-        f"{R}/benchmarks/gradients/{{dataset}}.tsv"
+        f"{R}/benchmarks/gradients/{{icons}}/{{dataset}}.tsv"
     shell:
-        "dataprophet gradients --base {input.base} --warmup {input.warmup} --train {input.train} "
-        "--pool {input.pool} --val {input.val} --out {output} --threads {threads} {params.settings} > {log} 2>&1"
+        "dataprophet gradients --base {input.base} --warmup {input.warmup} --sources {input.sources} "
+        "--val {input.val} --out {output} --threads {threads} {params.settings} > {log} 2>&1"
 
 
 rule influence:
     conda:
         CONDA_ENV
     input:
-        gradients=expand(f"{R}/features/icons/{{d}}.npz", d=DATASETS),
-        train=tables("train"),
-        pool=tables("pool"),
+        gradients=expand(f"{R}/features/{{{{icons}}}}/{{d}}.npz", d=DATASETS),
+        sources=lambda wc: [p for d in DATASETS for p in icons_sources(wc.icons, d)],
     output:
-        scores=f"{R}/selection/icons_influence.parquet",
-        matrix=f"{R}/tables/icons_matrix.csv",
+        scores=f"{R}/selection/{{icons}}_influence.parquet",
+        matrix=f"{R}/tables/{{icons}}_matrix.csv",
         mixtures=[
-            *expand(f"{R}/selection/mixtures/icons/{{t}}.{{ext}}", t=STUDY.selection_targets, ext=("parquet", "ids.csv")),
-            f"{R}/selection/mixtures/icons_consensus/all.parquet",
-            f"{R}/selection/mixtures/icons_consensus/all.ids.csv",
+            *expand(
+                f"{R}/selection/mixtures/{{{{icons}}}}/{{t}}.{{ext}}", t=STUDY.selection_targets, ext=("parquet", "ids.csv")
+            ),
+            f"{R}/selection/mixtures/{{icons}}_consensus/all.parquet",
+            f"{R}/selection/mixtures/{{icons}}_consensus/all.ids.csv",
         ],
+    wildcard_constraints:
+        icons="icons|synthetic_icons",
     params:
-        settings=to_flags(STUDY.influence_settings()),
+        settings=lambda wc: to_flags(STUDY.influence_settings(wc.icons)),
         folder=lambda wc, output: os.path.dirname(os.path.dirname(output.mixtures[-1])),
     log:
-        f"{R}/logs/influence.log",
+        f"{R}/logs/influence/{{icons}}.log",
     benchmark:
-        f"{R}/benchmarks/influence.tsv"
+        f"{R}/benchmarks/influence/{{icons}}.tsv"
     shell:
-        "dataprophet influence --gradients {input.gradients} --train {input.train} --pool {input.pool} "
+        "dataprophet influence --gradients {input.gradients} --sources {input.sources} "
         "--scores {output.scores} --matrix {output.matrix} --mixtures {params.folder} {params.settings} > {log} 2>&1"
 
 

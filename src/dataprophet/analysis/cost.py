@@ -24,14 +24,28 @@ SELECTION_STAGES = ("finetune_mixture", "evaluate_mixture")
 def job_stage(relative: Path) -> str:
     """The stage a benchmark file (relative to benchmarks/) is counted under: its rule, except
     that fine-tunes and evaluations of selection mixtures (``<rule>/mix/...``) count as
-    ``finetune_mixture`` / ``evaluate_mixture`` and ICONS' warm-up as ``icons_warmup``."""
+    ``finetune_mixture`` / ``evaluate_mixture``, ICONS' warm-up as ``icons_warmup``, and the
+    synthetic pool's jobs (``<rule>/synthetic...``) as ``<rule>_synthetic``, so that neither
+    is taken for the ground truth's or the prophet's own cost."""
     parts = relative.parts
     rule = parts[0].removesuffix(".tsv")
-    if len(parts) > 1 and parts[1] == "mix":
+    job = parts[1].removesuffix(".tsv") if len(parts) > 1 else ""
+    if job == "mix":
         return f"{rule}_mixture"
-    if len(parts) > 1 and parts[1] == "icons_warmup.tsv":
+    if job == "icons_warmup":
         return "icons_warmup"
+    if job == "synthetic_icons_warmup":
+        return "icons_warmup_synthetic"
+    if job.startswith("synthetic"):
+        return f"{rule}_synthetic"
     return rule
+
+
+def device_stage(stage: str) -> str:
+    """The ``compute.gpus`` entry whose device count a stage's jobs held."""
+    if stage.startswith("icons_warmup"):
+        return "finetune"
+    return stage.removesuffix("_synthetic").removesuffix("_mixture")
 
 
 def stage_seconds(benchmarks: Path, gpus: dict) -> pd.DataFrame:
@@ -45,8 +59,7 @@ def stage_seconds(benchmarks: Path, gpus: dict) -> pd.DataFrame:
     if not rows:
         raise FileNotFoundError(f"no benchmark files (*.tsv) under {root}")
     jobs = pd.DataFrame(rows)
-    device_stage = {"finetune_mixture": "finetune", "icons_warmup": "finetune", "evaluate_mixture": "evaluate"}
-    jobs["devices"] = [max(1, int(gpus.get(device_stage.get(stage, stage), 0))) for stage in jobs["stage"]]
+    jobs["devices"] = [max(1, int(gpus.get(device_stage(stage), 0))) for stage in jobs["stage"]]
     jobs["device_seconds"] = jobs["seconds"] * jobs["devices"]
     per_stage = jobs.groupby("stage").agg(
         count=("seconds", "size"),

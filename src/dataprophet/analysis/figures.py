@@ -59,6 +59,13 @@ def figures(results: Path, settings: FiguresSettings) -> list[Path]:
         drawn.append("selection_real")
     else:
         skipped.append("selection_real")
+    table_synthetic = results / "selection" / "table_synthetic.csv"
+    if table_synthetic.exists():  # only studies with a synthetic pool have it; no note otherwise
+        from dataprophet.selection.selection_table import draw
+        from dataprophet.selection.synthetic_table import TITLE as SYNTHETIC_TITLE
+
+        draw(pd.read_csv(table_synthetic, index_col=0), *target("selection_synthetic"), SYNTHETIC_TITLE)
+        drawn.append("selection_synthetic")
     print(f"redrew {', '.join(drawn) or 'nothing'} under {out}")
     if skipped:
         print(f"note: no tables yet for {', '.join(skipped)}; run the study first")

@@ -4,8 +4,9 @@ For each paper table (``../shared/paper/TABLES.md``): Table 1 (tau overall, per 
 per source), Table 2 (the ablations), Table 3 left (real-data selection) with the paper's
 value, ours and the difference; where the paper disagrees with itself (printed averages that
 are not the means of their rows, a per-source tau its own matrices do not give), both the
-printed and the recomputed value with a line on why. Tables whose stage has not landed yet
-(Table 3 right, the generator share, Table 4) get a row marked "not yet run". Mini datasets
+printed and the recomputed value with a line on why. Table 3 right and the generator share
+come from the synthetic pool when the study has one. Tables whose stage has not run (Table
+4; the synthetic ones in a study without generators) get a row marked "not yet run". Mini datasets
 are matched to the paper dataset they stand in for, and the page says first that mini
 numbers come from a testbed, not from the paper's models and data.
 Reproduce: ``snakemake results/mini/report/summary.md`` (the rule ``summary`` calls
@@ -127,51 +128,88 @@ def ablation_section(ablations: pd.DataFrame) -> list[str]:
     return lines
 
 
-def selection_section(table: pd.DataFrame | None, mirrors: dict[str, str]) -> list[str]:
-    lines = ["## Table 3, left: real-data selection at a fixed budget (0-100)", ""]
+REAL_NOTE = [
+    "The paper's printed Uniform average (67.6) is 1.0 below the mean of its own rows (68.61), so its",
+    "printed improvements over Uniform (+2.0 / +3.2 / +3.4) read about +1.1 / +2.3 / +2.7 from the rows",
+    "(`../shared/paper/TABLES.md`, inconsistency 1). ICONS consensus and the base model are in",
+    "`selection/table_real.csv`; they have no paper column.",
+    "",
+]
+SYNTHETIC_NOTE = [
+    "The paper's synthetic averages agree with its rows. Its pool was written by GPT-5 and Gemini 2.5 Pro;",
+    'a mini study\'s by two rule-based stand-ins (README, "The synthetic pool"). The base model is in',
+    "`selection/table_synthetic.csv`.",
+    "",
+]
+
+
+def selection_section(
+    table: pd.DataFrame | None,
+    mirrors: dict[str, str],
+    title: str = "Table 3, left: real-data selection at a fixed budget (0-100)",
+    paper_methods: tuple[str, ...] = paper.TABLE3_REAL_METHODS,
+    paper_rows: dict = paper.TABLE3_REAL,
+    printed: dict = paper.TABLE3_REAL_PRINTED_AVERAGE,
+    note: list[str] = REAL_NOTE,
+) -> list[str]:
+    """One half of Table 3: per target and method the paper's value and ours, then the averages."""
+    lines = [f"## {title}", ""]
     if table is None:
-        return lines + [f"*{NOT_RUN}*: the selection stage has no results in this study.", ""]
-    methods = [m for m in paper.TABLE3_REAL_METHODS if m in table.columns]
+        return lines + [f"*{NOT_RUN}*: this selection has no results in this study.", ""]
+    methods = [m for m in paper_methods if m in table.columns]
     targets = [t for t in table.index if t not in ("Average", "Improve over uniform")]
     rows = []
     for t in targets:
         name = paper.paper_name(mirrors.get(t, t))
-        theirs = paper.TABLE3_REAL.get(name)
+        theirs = paper_rows.get(name)
         for m in methods:
-            value = theirs[paper.TABLE3_REAL_METHODS.index(m)] if theirs else None
+            value = theirs[paper_methods.index(m)] if theirs else None
             rows.append([f"{t} ({name})", m, value, table.loc[t, m], _diff(table.loc[t, m], value)])
     lines += _table(["target", "method", "paper", "ours", "ours - paper"], rows)
     rows = []
     for m in methods:
-        i = paper.TABLE3_REAL_METHODS.index(m)
-        recomputed = float(np.mean([v[i] for v in paper.TABLE3_REAL.values()]))
-        rows.append([m, paper.TABLE3_REAL_PRINTED_AVERAGE[m], recomputed, table.loc["Average", m]])
+        i = paper_methods.index(m)
+        recomputed = float(np.mean([v[i] for v in paper_rows.values()]))
+        rows.append([m, printed[m], recomputed, table.loc["Average", m]])
     lines += ["Averages (the paper's over its 14 targets, ours over the targets above):", ""]
     lines += _table(["method", "paper, printed", "paper, recomputed from its rows", "ours"], rows)
-    lines += [
-        "The paper's printed Uniform average (67.6) is 1.0 below the mean of its own rows (68.61), so its",
-        "printed improvements over Uniform (+2.0 / +3.2 / +3.4) read about +1.1 / +2.3 / +2.7 from the rows",
-        "(`../shared/paper/TABLES.md`, inconsistency 1). ICONS consensus and the base model are in",
-        "`selection/table_real.csv`; they have no paper column.",
-        "",
-    ]
-    return lines
+    return lines + note
 
 
-def pending_sections() -> list[str]:
-    lines = []
-    for title, what in (
-        (
-            "Table 3, right: synthetic-data selection",
-            "uniform / ICONS / DataProphet on a generated pool; the paper's averages 55.1 / 60.8 / 62.0",
-        ),
-        ("Generator share of the selected synthetic samples", "the paper: 38% GPT-5, 62% Gemini 2.5 Pro"),
+def share_section(shares: pd.DataFrame | None) -> list[str]:
+    lines = ["## Generator share of the selected synthetic samples", ""]
+    if shares is None:
+        return lines + [f"*{NOT_RUN}*: the paper: 38% GPT-5, 62% Gemini 2.5 Pro.", ""]
+    pooled = shares[shares["selection"] == "pooled over targets"]
+    rows = [[r.generator, r.stands_in_for, r.paper, r.dataprophet, r.uniform, r.pool] for r in pooled.itertuples()]
+    lines += _table(
+        ["generator", "stands in for", "paper (DataProphet)", "ours (DataProphet)", "ours (uniform)", "share of pool"],
+        rows,
+    )
+    return lines + ["Per target: `selection/generator_share.csv`.", ""]
+
+
+def pending_sections(synthetic: bool) -> list[str]:
+    pending = (
+        []
+        if synthetic
+        else [
+            (
+                "Table 3, right: synthetic-data selection",
+                "uniform / ICONS / DataProphet on a generated pool; the paper's averages 55.1 / 60.8 / 62.0",
+            ),
+            ("Generator share of the selected synthetic samples", "the paper: 38% GPT-5, 62% Gemini 2.5 Pro"),
+        ]
+    )
+    pending.append(
         (
             "Table 4: RL (GRPO) prompt allocation",
             "the paper's averages: no RL 55.7, equal 58.3, DataProphet 59.5 (rows: 59.21)",
-        ),
-    ):
-        lines += [f"## {title}", "", f"*{NOT_RUN}*: {what}. The stage has not landed in this workflow yet.", ""]
+        )
+    )
+    lines = []
+    for title, what in pending:
+        lines += [f"## {title}", "", f"*{NOT_RUN}*: {what}. The stage has not run in this study.", ""]
     return lines
 
 
@@ -183,6 +221,8 @@ def summary(
     settings: SummarySettings,
     table_real: Path | None = None,
     predictors: Path | None = None,
+    table_synthetic: Path | None = None,
+    generator_share: Path | None = None,
 ) -> str:
     """The Markdown page to ``out``."""
     mirrors = {name: d.get("mirrors", name) for name, d in settings.datasets.items()}
@@ -202,12 +242,23 @@ def summary(
     lines += ablation_section(pd.read_csv(ablations))
     table = pd.read_csv(table_real, index_col=0) if table_real is not None else None
     lines += selection_section(table, mirrors)
+    if table_synthetic is not None:
+        lines += selection_section(
+            pd.read_csv(table_synthetic, index_col=0),
+            mirrors,
+            "Table 3, right: selection from the synthetic pool at a fixed budget (0-100)",
+            paper.TABLE3_SYNTHETIC_METHODS,
+            paper.TABLE3_SYNTHETIC,
+            paper.TABLE3_SYNTHETIC_PRINTED_AVERAGE,
+            SYNTHETIC_NOTE,
+        )
+        lines += share_section(pd.read_csv(generator_share) if generator_share is not None else None)
     if predictors is not None:
         frame = pd.read_csv(predictors)
         rows = [[r.predictor, r.tau_tgt, r.tau_src, r.device_seconds] for r in frame.itertuples()]
         lines += ["## Predictors judged alike (not in the paper)", ""]
         lines += _table(["predictor", "tau_Tgt", "tau_Src", "device-seconds"], rows)
-    lines += pending_sections()
+    lines += pending_sections(synthetic=table_synthetic is not None)
     text = "\n".join(lines)
     with atomic_path(out) as tmp:
         Path(tmp).write_text(text)

@@ -82,13 +82,18 @@ def split_rejects(records: list[dict]) -> tuple[list[dict], list[dict]]:
     return good, rejects
 
 
-def write_table(records: list[dict], path: str | Path, validate: bool = True) -> None:
+def write_table(records: list[dict], path: str | Path, validate: bool = True, extra: tuple[str, ...] = ()) -> None:
     """Validate, then write atomically so a half-written parquet is never taken as complete.
     ``validate=False`` only for records the caller has just checked (no second decode of
-    every image)."""
+    every image). ``extra``: text columns kept after the contract's (the synthetic pool's
+    ``generator`` and ``source_image``); stages that read the contract ignore them."""
     if validate:
         validate_records(records, str(path))
-    table = pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in records], schema=SCHEMA)
+    schema = SCHEMA
+    for name in extra:
+        schema = schema.append(pa.field(name, pa.string()))
+    columns = (*COLUMNS, *extra)
+    table = pa.Table.from_pylist([{c: r[c] for c in columns} for r in records], schema=schema)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
 

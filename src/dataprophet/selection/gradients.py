@@ -1,7 +1,7 @@
 """Stage ``gradients``: ICONS' gradient features of one dataset, in batched passes.
 
-For every row of the dataset's train and pool tables (as a source) and of its validation
-table (as a target): the gradient of that example's mean answer-token loss with respect to
+For every row of the dataset's source tables (its train and pool tables, or its synthetic
+pool) and of its validation table (as a target): the gradient of that example's mean answer-token loss with respect to
 the LoRA parameters of the ICONS warm-up model, randomly projected (``selection.icons``).
 
 Per-example gradients come from one backward pass per batch: hooks on every LoRA layer keep
@@ -9,8 +9,9 @@ the layer's input x and the gradient g at its output, and the gradient of a line
 weight for example b is sum_t g[b, t] x[b, t]^T (``LoraGradients``). This equals a backward
 pass per example (tested) because examples in a batch never see each other: right padding
 with an attention mask, and the loss is a sum of per-example means.
-Reproduce: ``snakemake results/mini/features/icons/chart_bar.npz`` (the rule ``gradients``
-calls ``dataprophet gradients``).
+Reproduce: ``snakemake results/mini/features/icons/chart_bar.npz`` (real data) or
+``results/mini/features/synthetic_icons/chart_bar.npz`` (the synthetic pool, with the
+warm-up on it); the rule ``gradients`` calls ``dataprophet gradients``.
 """
 
 from __future__ import annotations
@@ -129,24 +130,24 @@ def load_warmed_up(base: Path, warmup: Path, dtype: str = "float32"):
 def gradients(
     base: Path,
     warmup: Path,
-    train: Path,
-    pool: Path,
+    sources: list[Path],
     val: Path,
     out: Path,
     settings: GradientSettings,
     threads: int = 1,
 ) -> dict:
-    """Projected gradients of one dataset: its ``train`` and ``pool`` rows (as a source) and its
-    ``val`` rows (as a target), to ``out`` (npz: pool_ids, pool, val_ids, val)."""
+    """Projected gradients of one dataset: the rows of its ``sources`` tables (train and pool,
+    or the synthetic pool), as a source, and its ``val`` rows, as a target, to ``out`` (npz:
+    pool_ids, pool, val_ids, val)."""
     from dataprophet.model.modeling import load_processor, set_threads
 
     set_threads(threads)
-    source = pd.concat([read_table(train), read_table(pool)], ignore_index=True)
+    source = pd.concat([read_table(p) for p in sources], ignore_index=True)
     target = read_table(val)
     processor = load_processor(base, settings.max_tiles)
     model = load_warmed_up(base, warmup)
     started = time.time()
-    pool_grads = projected_gradients(model, processor, source, settings, f"{Path(train).stem} pool")
+    pool_grads = projected_gradients(model, processor, source, settings, f"{Path(sources[0]).stem} pool")
     val_grads = projected_gradients(model, processor, target, settings, f"{Path(val).stem} val")
     seconds = time.time() - started
     with atomic_path(out) as tmp, open(tmp, "wb") as handle:
@@ -158,5 +159,6 @@ def gradients(
             val=val_grads,
         )
     n = len(source) + len(target)
-    print(f"{Path(train).stem}: gradients of {n} examples in {seconds:.1f} s ({n / max(seconds, 1e-9):.1f}/s) -> {out}")
+    rate = n / max(seconds, 1e-9)
+    print(f"{Path(sources[0]).stem}: gradients of {n} examples in {seconds:.1f} s ({rate:.1f}/s) -> {out}")
     return {"examples": n, "seconds": seconds}

@@ -1,12 +1,15 @@
 """Stage ``influence``: ICONS' selections and its (source, target) matrix from stored gradients.
 
 Reads every dataset's gradient file (``dataprophet gradients``): the pool is every source's
-train and pool rows, and each dataset's validation rows make it a target. Writes
+rows (train and pool, or the synthetic pool), and each dataset's validation rows make it a
+target. The mixtures are named by ``name`` (``icons`` on real data, ``synthetic_icons`` on the
+synthetic pool). Writes
 
 * ``influence``: one row per pool example (id, source) with its influence on every target
   (mean cosine with the target's validation gradients; ``selection.icons.influence``);
-* the ICONS mixture of each configured target: its ``budget`` most influential examples;
-* the consensus mixture: ICONS' vote over every target (``selection.icons.consensus``), cut
+* the ICONS mixture of each configured target (``<name>/<target>``): its ``budget`` most
+  influential examples;
+* the consensus mixture (``<name>_consensus/all``): ICONS' vote over every target (``selection.icons.consensus``), cut
   to the same budget so that it competes with the other methods on equal terms;
 * ``matrix``: sources x targets, the mean influence of a source's examples on a target,
   ICONS as a predictor of Delta (judged like DataProphet by ``dataprophet predictors``).
@@ -68,7 +71,7 @@ def source_matrix(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rows(ids: pd.Index, scores: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The contract rows of the chosen ids, grouped by source in the tables' order."""
+    """The rows of the chosen ids, grouped by source in the tables' order."""
     chosen = set(ids)
     parts = []
     for source, frame in tables.items():
@@ -76,52 +79,55 @@ def _rows(ids: pd.Index, scores: pd.DataFrame, tables: dict[str, pd.DataFrame]) 
         parts.append(picked.assign(source=source))
     rows = pd.concat(parts, ignore_index=True)
     if len(rows) != len(ids):
-        raise ValueError(f"{len(ids) - len(rows)} chosen ids are in no train or pool table")
+        raise ValueError(f"{len(ids) - len(rows)} chosen ids are in no source table")
     return rows
+
+
+def _write(rows: pd.DataFrame, out: Path) -> None:
+    """A mixture; a synthetic one keeps its generator and source image (as ``synthetic-select``)."""
+    if "generator" in rows.columns:
+        from dataprophet.selection.synthetic_select import write_selection
+
+        write_selection(rows, out)
+    else:
+        write_mixture(rows, out, out.with_suffix(".ids.csv"))
 
 
 def influence(
     gradients: list[Path],
-    train: list[Path],
-    pool: list[Path],
+    sources: list[Path],
     scores: Path,
     matrix: Path,
     mixtures: Path,
     settings: InfluenceSettings,
 ) -> pd.DataFrame:
-    """ICONS' per-target and consensus mixtures under ``mixtures``/ (icons/<target>.parquet,
-    icons_consensus/all.parquet, each with its .ids.csv), the per-example ``scores`` (parquet)
-    and the source ``matrix`` (CSV)."""
+    """ICONS' per-target and consensus mixtures under ``mixtures``/ (<name>/<target>.parquet,
+    <name>_consensus/all.parquet, each with its .ids.csv), the per-example ``scores`` (parquet)
+    and the source ``matrix`` (CSV). ``sources``: the tables whose rows the gradient files
+    hold, named <source>.parquet; each row's ``part`` is its table's folder (train, pool,
+    synthetic)."""
     table = influence_scores(gradients)
     targets = [t for t in table.columns if t != "source"]
     unknown = [t for t in settings.targets if t not in targets]
     if unknown:
         raise ValueError(f"target(s) {unknown} have no gradient file; have {targets}")
     tables: dict[str, pd.DataFrame] = {}
-    for path, part in [*((p, "train") for p in train), *((p, "pool") for p in pool)]:
-        frame = read_table(path).assign(part=part)
+    for path in sources:
+        frame = read_table(path).assign(part=Path(path).parent.name)
         stem = Path(path).stem
         tables[stem] = pd.concat([tables[stem], frame], ignore_index=True) if stem in tables else frame
     values = table[targets]
     for target in settings.targets:
         ids = top_n(values[target], settings.budget)
-        write_mixture(
-            _rows(ids, table, tables),
-            mixtures / "icons" / f"{target}.parquet",
-            mixtures / "icons" / f"{target}.ids.csv",
-        )
+        _write(_rows(ids, table, tables), mixtures / settings.name / f"{target}.parquet")
         print(
-            f"icons {target}: top {len(ids)} of {len(values)} by influence, "
+            f"{settings.name} {target}: top {len(ids)} of {len(values)} by influence, "
             f"{table.loc[ids, 'source'].value_counts().head(3).to_dict()}"
         )
     ids, votes = consensus(values, settings.budget, settings.top_percent)
-    write_mixture(
-        _rows(ids, table, tables),
-        mixtures / "icons_consensus" / "all.parquet",
-        mixtures / "icons_consensus" / "all.ids.csv",
-    )
+    _write(_rows(ids, table, tables), mixtures / f"{settings.name}_consensus" / "all.parquet")
     print(
-        f"icons consensus over {len(targets)} targets: {len(ids)} chosen with {votes.loc[ids].min()}"
+        f"{settings.name} consensus over {len(targets)} targets: {len(ids)} chosen with {votes.loc[ids].min()}"
         f"-{votes.loc[ids].max()} votes"
     )
     with atomic_path(scores) as tmp:

@@ -60,26 +60,28 @@ def real_table(scores: dict, base: dict[str, float], methods, targets) -> pd.Dat
     return table
 
 
-def paper_side(table: pd.DataFrame, mirrors: dict[str, str]) -> pd.DataFrame:
+def paper_side(
+    table: pd.DataFrame,
+    mirrors: dict[str, str],
+    paper_methods: tuple[str, ...] = paper.TABLE3_REAL_METHODS,
+    paper_rows: dict = paper.TABLE3_REAL,
+    printed: dict = paper.TABLE3_REAL_PRINTED_AVERAGE,
+) -> pd.DataFrame:
     """Long table: per target and method ours beside the paper's value for the mirrored
     dataset; then the averages over our targets' mirrors, and the paper's 14-target printed
-    and recomputed averages."""
+    and recomputed averages. The paper's columns default to the real-data half of Table 3."""
     rows = []
-    methods = [m for m in paper.TABLE3_REAL_METHODS if m in table.columns]
+    methods = [m for m in paper_methods if m in table.columns]
     targets = [t for t in table.index if t not in ("Average", "Improve over uniform")]
     for t in targets:
         name = paper.paper_name(mirrors.get(t, t))
-        values = paper.TABLE3_REAL.get(name)
+        values = paper_rows.get(name)
         for m in methods:
-            paper_value = values[paper.TABLE3_REAL_METHODS.index(m)] if values else np.nan
+            paper_value = values[paper_methods.index(m)] if values else np.nan
             rows.append({"row": t, "paper_dataset": name, "method": m, "ours": table.loc[t, m], "paper": paper_value})
     for m in methods:
-        i = paper.TABLE3_REAL_METHODS.index(m)
-        mirrored = [
-            paper.TABLE3_REAL[n][i]
-            for n in (paper.paper_name(mirrors.get(t, t)) for t in targets)
-            if n in paper.TABLE3_REAL
-        ]
+        i = paper_methods.index(m)
+        mirrored = [paper_rows[n][i] for n in (paper.paper_name(mirrors.get(t, t)) for t in targets) if n in paper_rows]
         rows.append(
             {
                 "row": "Average over these targets",
@@ -95,7 +97,7 @@ def paper_side(table: pd.DataFrame, mirrors: dict[str, str]) -> pd.DataFrame:
                 "paper_dataset": "all 14",
                 "method": m,
                 "ours": np.nan,
-                "paper": paper.TABLE3_REAL_PRINTED_AVERAGE[m],
+                "paper": printed[m],
             }
         )
         rows.append(
@@ -104,7 +106,7 @@ def paper_side(table: pd.DataFrame, mirrors: dict[str, str]) -> pd.DataFrame:
                 "paper_dataset": "all 14",
                 "method": m,
                 "ours": np.nan,
-                "paper": float(np.mean([v[i] for v in paper.TABLE3_REAL.values()])),
+                "paper": float(np.mean([v[i] for v in paper_rows.values()])),
             }
         )
     return pd.DataFrame(rows)

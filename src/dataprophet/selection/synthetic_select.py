@@ -1,0 +1,160 @@
+"""Stage ``synthetic_select``: choose from the synthetic pool (the paper's Table 3, right half).
+
+The pool is every dataset's synthetic table (``dataprophet synthesize``), its features the
+frozen base model's (``dataprophet features`` on the split ``synthetic``). For each target
+T, every pool pair u gets the per-sample score m(u) = QSim(u,T) * ASim(u,T) * ISim(u,T) *
+PPL({u}) / PPL(T), in one pass over the stored features (``select-samples``' arithmetic), and
+the ``budget`` best form DataProphet's mixture. Also from the pool: the uniform mixture (a
+seeded random ``budget`` pairs, one for every target) and ICONS' warm-up subset (a seeded
+random ``warmup_samples``; ICONS then runs on the pool as on real data).
+
+Writes, under ``mixtures``/: ``synthetic_dataprophet/<target>``, ``synthetic_uniform/all``
+and ``synthetic_warmup/all`` (.parquet with the contract plus ``generator`` and
+``source_image``; .ids.csv with id, source, part, generator); ``scores``: each pair's m(u)
+for every target (parquet); ``shares``: the share of each generator among DataProphet's
+selected pairs per target and pooled over the targets, beside its share of the pool and of
+the uniform draw, and the paper's pooled share (38% GPT-5, 62% Gemini 2.5 Pro) for the
+generator each one stands in for.
+Reproduce: ``snakemake results/mini/selection/generator_share.csv`` (the rule
+``synthetic_select`` calls ``dataprophet synthetic-select``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from dataprophet.analysis import paper
+from dataprophet.io.atomic import atomic_path, write_csv
+from dataprophet.io.contract import read_table, write_table
+from dataprophet.prophet.factors import load_features
+from dataprophet.selection.allocation import select_top_k
+from dataprophet.selection.select_samples import sample_factors
+from dataprophet.settings import SyntheticSelectSettings
+
+EXTRA = ("generator", "source_image")
+
+
+def read_pool(tables: list[Path]) -> pd.DataFrame:
+    """Every synthetic table, one after another, with a ``source`` column (the file's stem)."""
+    parts = []
+    for path in tables:
+        frame = read_table(path)
+        missing = [c for c in EXTRA if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: not a synthetic table (no column(s) {missing})")
+        parts.append(frame.assign(source=Path(path).stem, part="synthetic"))
+    pool = pd.concat(parts, ignore_index=True)
+    if pool["id"].duplicated().any():
+        raise ValueError(f"the synthetic tables repeat id(s) {pool['id'][pool['id'].duplicated()].head(3).tolist()}")
+    return pool
+
+
+def pool_features(paths: list[Path], ids: pd.Series) -> SimpleNamespace:
+    """The feature files' arrays stacked, in the order of ``ids`` (checked to match)."""
+    sets = [load_features(p, f"synthetic features {p}") for p in paths]
+    stacked = SimpleNamespace(
+        **{f: np.concatenate([getattr(s, f) for s in sets]) for f in ("q", "a", "i", "nll", "ids")}
+    )
+    if list(stacked.ids) != ids.astype(str).tolist():
+        raise ValueError(
+            "the synthetic feature files do not hold the synthetic tables' rows in order; rerun "
+            "`dataprophet features` on the synthetic split"
+        )
+    return stacked
+
+
+def write_selection(rows: pd.DataFrame, out: Path) -> None:
+    """``out`` (.parquet: contract + generator, source_image) and its ``.ids.csv``."""
+    write_table(rows.to_dict("records"), out, validate=False, extra=EXTRA)
+    write_csv(rows[["id", "source", "part", "generator"]], out.with_suffix(".ids.csv"), index=False)
+
+
+def uniform_draw(pool: pd.DataFrame, k: int, seed: int, label: str) -> pd.DataFrame:
+    if not 1 <= k <= len(pool):
+        raise ValueError(f"{label}: {k} pairs asked from a synthetic pool of {len(pool)}")
+    return pool.iloc[np.sort(np.random.default_rng(seed).choice(len(pool), size=k, replace=False))]
+
+
+def generator_shares(
+    pool: pd.DataFrame, chosen: dict[str, pd.Index], uniform: pd.DataFrame, stands_in: dict
+) -> pd.DataFrame:
+    """Long table: per selection (each target, then pooled) and generator, its share."""
+    generators = sorted(pool["generator"].unique())
+    in_pool = pool["generator"].value_counts(normalize=True)
+    in_uniform = uniform["generator"].value_counts(normalize=True)
+    gen_of = pool.set_index("id")["generator"]
+    rows = []
+    selections = {t: gen_of.loc[ids] for t, ids in chosen.items()}
+    selections["pooled over targets"] = pd.concat(selections.values()) if selections else pd.Series(dtype=str)
+    for name, gens in selections.items():
+        share = gens.value_counts(normalize=True)
+        for g in generators:
+            paper_generator = stands_in.get(g, "")
+            rows.append(
+                {
+                    "selection": name,
+                    "generator": g,
+                    "stands_in_for": paper_generator,
+                    "dataprophet": float(share.get(g, 0.0)),
+                    "uniform": float(in_uniform.get(g, 0.0)),
+                    "pool": float(in_pool.get(g, 0.0)),
+                    "paper": paper.GENERATOR_SHARE.get(paper_generator, np.nan)
+                    if name == "pooled over targets"
+                    else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def synthetic_select(
+    pool: list[Path],
+    features: list[Path],
+    target_features: list[Path],
+    mixtures: Path,
+    scores: Path,
+    shares: Path,
+    settings: SyntheticSelectSettings,
+) -> pd.DataFrame:
+    """DataProphet's, the uniform and the warm-up selections from the synthetic pool; returns
+    the generator shares."""
+    if len(pool) != len(features):
+        raise ValueError(f"{len(pool)} synthetic tables but {len(features)} feature files; give one per table")
+    frame = read_pool(pool)
+    if settings.budget > len(frame):
+        raise ValueError(
+            f"budget {settings.budget} is larger than the synthetic pool ({len(frame)} pairs after validation); "
+            f"lower 'synthetic.budget' or raise 'synthetic.images_per_dataset'"
+        )
+    stacked = pool_features(features, frame["id"])
+    by_target = {Path(p).stem: p for p in target_features}
+    unknown = [t for t in settings.targets if t not in by_target]
+    if unknown:
+        raise ValueError(f"target(s) {unknown} have no test feature file among {sorted(by_target)}")
+    indexed = frame.set_index("id", drop=False)
+    table = pd.DataFrame({"source": frame["source"].to_numpy(), "generator": frame["generator"].to_numpy()})
+    table.index = pd.Index(frame["id"].astype(str), name="id")
+    chosen = {}
+    for target in settings.targets:
+        factors = sample_factors(stacked, load_features(by_target[target], f"target {by_target[target]}"))
+        table[target] = factors["m"].to_numpy()
+        ids = select_top_k(factors["m"], settings.budget)
+        chosen[target] = ids
+        write_selection(
+            indexed.loc[ids].reset_index(drop=True), mixtures / "synthetic_dataprophet" / f"{target}.parquet"
+        )
+        mix = indexed.loc[ids, "generator"].value_counts(normalize=True).round(3).to_dict()
+        print(f"dataprophet {target}: top {len(ids)} of {len(frame)} pairs, generators {mix}")
+    uniform = uniform_draw(frame, settings.budget, settings.seed, "uniform")
+    write_selection(uniform.reset_index(drop=True), mixtures / "synthetic_uniform" / "all.parquet")
+    warmup = uniform_draw(frame, settings.warmup_samples, settings.seed + 1, "ICONS warm-up")
+    write_selection(warmup.reset_index(drop=True), mixtures / "synthetic_warmup" / "all.parquet")
+    with atomic_path(scores) as tmp:
+        table.to_parquet(tmp)
+    result = generator_shares(frame, chosen, uniform, settings.generators)
+    write_csv(result, shares, index=False, float_format="%.4f")
+    print(result.round(3).to_string(index=False))
+    return result
