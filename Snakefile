@@ -9,7 +9,7 @@ import os
 from typing import get_args
 
 from dataprophet.config import coerce_by_schema, load_study, validate_against_schema
-from dataprophet.settings import SelectionMethod, SyntheticMethod, to_flags
+from dataprophet.settings import RlRun, SelectionMethod, SyntheticMethod, to_flags
 
 
 # A study config is complete on its own: `--configfile` replaces the default mini study
@@ -32,6 +32,7 @@ PRIMARY_SEED = SEEDS[0]
 DATASET_PATTERN = "|".join(DATASETS)
 # Mixture methods: real data, and the synthetic pool's (synthetic_<method>).
 SELECTION_METHODS = "|".join([*get_args(SelectionMethod), *(f"synthetic_{m}" for m in get_args(SyntheticMethod))])
+RL_RUNS = "|".join(get_args(RlRun))
 
 
 wildcard_constraints:
@@ -41,8 +42,9 @@ wildcard_constraints:
     split="pretrain|train|test|synthetic",
     # a fine-tune: seed<k>/<source>, mix/<method>/<target>, or ICONS' warm-up (real or synthetic)
     run=rf"seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})|(synthetic_)?icons_warmup",
-    # an evaluated model: the base, or a fine-tune of the ground truth or of a mixture
-    model=rf"base|seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})",
+    # an evaluated model: the base, a fine-tune of the ground truth or of a mixture, an RL run
+    model=rf"base|seed\d+/({DATASET_PATTERN})|mix/({SELECTION_METHODS})/(all|{DATASET_PATTERN})|rl/({RL_RUNS})|rl_base",
+    rl_run=RL_RUNS,  # an RL run (rl.smk)
 
 
 
@@ -63,6 +65,11 @@ if STUDY.synthetic_enabled:
     include: "workflow/rules/synthetic.smk"
 
 
+if STUDY.rl_enabled:
+
+    include: "workflow/rules/rl.smk"
+
+
 
 report: "workflow/report/workflow.rst"
 
@@ -73,5 +80,6 @@ rule all:
         prophet_outputs(),
         selection_outputs(),
         synthetic_outputs(),
+        rl_outputs(),
         f"{R}/report/summary.md",
         f"{R}/provenance.json",

@@ -60,6 +60,9 @@ def test_every_rule_calls_the_command_and_module_of_its_own_name():
         "synthesize",
         "synthetic_select",
         "synthetic_table",
+        "rl_prompts",
+        "grpo",
+        "rl_table",
     } == set(rules)
     for rule, shell in rules.items():
         command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)

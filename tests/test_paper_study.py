@@ -38,12 +38,12 @@ _spec.loader.exec_module(fixtures)
 
 PAPER_JOBS = {
     "prepare": 14,
-    "fetch_base": 1,
+    "fetch_base": 2,  # InternVL3-2B, and the RL stage's Qwen2.5-VL-3B-Instruct
     # 14 sources; then selection: 1 uniform + 14 targets x (DataProphet, oracle, ICONS) + 1
     # ICONS consensus mixture, and ICONS' warm-up; then the synthetic pool: 1 uniform + 14 x
     # (DataProphet, ICONS) and ICONS' warm-up on the pool
     "finetune": 14 + 1 + 14 * 3 + 1 + 1 + 1 + 14 * 2 + 1,
-    "evaluate": 15 + 1 + 14 * 3 + 1 + 1 + 14 * 2,
+    "evaluate": 15 + 1 + 14 * 3 + 1 + 1 + 14 * 2 + 1 + 4,  # ... the RL model before RL and its 4 runs
     "features": 28 + 14,  # train, test and synthetic, one job per dataset
     "predict": 1,
     "groundtruth": 1,
@@ -58,6 +58,9 @@ PAPER_JOBS = {
     "synthesize": 14,
     "synthetic_select": 1,
     "synthetic_table": 1,
+    "rl_prompts": 1,
+    "grpo": 4,
+    "rl_table": 1,
 }
 
 
@@ -132,6 +135,12 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     synthesize = synthesize[: synthesize.index("\n\n")]
     assert "slurm_partition=cpu" in synthesize and "$DATAPROPHET_SYNTHESIZE_RUN" in synthesize
     assert '"api_key_env": "OPENAI_API_KEY"' in synthesize and '"model": "gemini-2.5-pro"' in synthesize
+    # RL: GRPO of Qwen2.5-VL-3B-Instruct on 4 GPUs through accelerate, verl's example's values.
+    grpo = out[out.index("rule grpo:") :]
+    grpo = grpo[: grpo.index("\n\n")]
+    assert "gpu=4" in grpo and "slurm_partition=gpu" in grpo and "--num_processes 4" in grpo
+    assert "--base results/paper/models/rl_base" in grpo and "--learning-rate 1e-06" in grpo
+    assert "--num-generations 5" in grpo and "--method full" in grpo
     # CPU-only rules stay off the GPU partition.
     ranking = out[out.index("rule rank:") :]
     assert "slurm_partition=cpu" in ranking[: ranking.index("\n\n")]

@@ -321,6 +321,8 @@ SETTING_CHANGES = [
     ("synthetic={max_answer_words: 6}", {"synthesize"}),
     ("synthetic={seed: 2}", {"synthesize"}),  # and synthetic_select, downstream of it
     ("synthetic={budget: 40}", {"synthetic_select", "influence"}),  # and the synthetic fine-tunes
+    ("rl={prompts_per_dataset: 6}", {"rl_prompts"}),  # and grpo, downstream of it
+    ("rl={grpo: {learning_rate: 2.0e-3}}", {"grpo"}),
 ]
 
 
@@ -363,6 +365,18 @@ UPSTREAM = {  # rules that must not rerun when a setting read first by the key's
     "influence": {"generate", "base", "finetune", "evaluate", "features", "extend", "icons_warmup", "gradients"},
     # the synthetic pool's features and gradients are jobs of "features" and "gradients" too
     "synthesize": {"generate", "base", "finetune", "evaluate", "groundtruth", "agreement", "predict", "rank", "extend"},
+    "rl_prompts": {
+        "generate",
+        "base",
+        "finetune",
+        "evaluate",
+        "features",
+        "synthesize",
+        "extend",
+        "allocate",
+        "mixture",
+    },
+    "grpo": {"generate", "base", "finetune", "features", "synthesize", "rl_prompts", "extend", "allocate", "mixture"},
     "synthetic_select": {
         "generate",
         "base",
@@ -430,6 +444,25 @@ def test_smoke_study_selects_from_the_synthetic_pool(smoke_run):
 
 
 @pytest.mark.integration
+def test_smoke_study_post_trains_with_grpo_and_scores_every_run(smoke_run):
+    table = pd.read_csv(smoke_run / "rl" / "table_rl.csv", index_col=0)
+    assert list(table.index) == [*SMOKE, "Average"]
+    assert list(table.columns) == ["no_rl", "equal", "dataprophet", "random_synthetic", "dataprophet_synthetic"]
+    base = json.loads((smoke_run / "eval" / "base" / "scores.json").read_text())["scores"]
+    for target in SMOKE:  # no RL is the RL model before RL: here the study's base
+        assert table.loc[target, "no_rl"] == pytest.approx(100 * base[target], abs=0.01)
+    alloc = pd.read_csv(smoke_run / "rl" / "allocation.csv", index_col=0)
+    assert (alloc["equal"] == 8).all() and alloc["dataprophet"].sum() == 32  # rl.prompts_per_dataset x 4
+    for run in table.columns[1:]:
+        assert len(pd.read_csv(smoke_run / "rl" / "prompts" / f"{run}.ids.csv")) == 32
+        curve = pd.read_csv(smoke_run / "rl" / "curves" / f"{run}.csv")
+        assert len(curve) == 3 and curve["reward"].between(0, 1).all()  # rl.grpo.max_steps, one log per step
+        assert (smoke_run / "models" / "rl" / run / "adapter_model.safetensors").exists()
+    paper = pd.read_csv(smoke_run / "rl" / "table_rl_paper.csv")
+    assert set(paper[paper["row"] == "chart_bar"]["paper"]) == {70, 71, 73, 69, 72}
+
+
+@pytest.mark.integration
 def test_an_unchanged_study_has_nothing_to_do(smoke_run):
     result = _snakemake(smoke_run.parent.parent, "-n")
     assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
@@ -448,6 +481,7 @@ def test_report_page_builds_offline_with_every_table_and_the_summary(smoke_run):
         "table_real.csv",
         "table_synthetic.csv",
         "generator_share.csv",
+        "table_rl.csv",
         "predictors.csv",
         "ablations.csv",
         "delta_heatmap.png",
@@ -472,10 +506,9 @@ def test_summary_puts_each_paper_number_beside_ours(smoke_run):
     share = pd.read_csv(smoke_run / "selection" / "generator_share.csv")
     pooled = share[share["selection"] == "pooled over targets"].set_index("stands_in_for")
     assert f"| terse | GPT-5 | 0.380 | {pooled.loc['GPT-5', 'dataprophet']:.3f} |" in text
-    for pending in ("Table 4",):
-        section = text[text.index(pending) :]
-        assert "not yet run" in section.split("##")[0], pending
-    for done in ("Table 3, right", "Generator share"):
+    assert "| equal | 58.300 | 58.286 |" in text  # Table 4's printed and recomputed averages
+    assert "not yet run" not in text
+    for done in ("Table 3, right", "Generator share", "Table 4"):
         assert "not yet run" not in text[text.index(done) :].split("##")[0], done
 
 
@@ -501,7 +534,14 @@ def test_figures_target_redraws_figures_and_touches_nothing_else(smoke_run):
     changed = {Path(p).relative_to(smoke_run).as_posix() for p in before if before[p] != after[p]}
     figures = {
         f"figures/{n}.{e}"
-        for n in ("delta_heatmap", "metric_heatmap", "tau_by_target", "selection_real", "selection_synthetic")
+        for n in (
+            "delta_heatmap",
+            "metric_heatmap",
+            "tau_by_target",
+            "selection_real",
+            "selection_synthetic",
+            "rl_rewards",
+        )
         for e in ("pdf", "png")
     }
     assert changed == figures

@@ -31,6 +31,7 @@ from dataprophet.settings import (
     GenerateSettings,
     GradientSettings,
     GroundTruthSettings,
+    GrpoSettings,
     HeatmapSettings,
     InfluenceSettings,
     MixtureSettings,
@@ -41,6 +42,9 @@ from dataprophet.settings import (
     ProphetSettings,
     ProvenanceSettings,
     RankSettings,
+    RlPromptsSettings,
+    RlSettings,
+    RlTableSettings,
     Scale,
     SelectionSettings,
     SelectionTableSettings,
@@ -80,6 +84,7 @@ class Study:
     prophet: ProphetSettings = field(default_factory=ProphetSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     synthetic: SyntheticSettings = field(default_factory=SyntheticSettings)
+    rl: RlSettings | None = None  # None: no RL stage (no `rl` section in the config)
     threads: dict = field(default_factory=dict)
 
     @property
@@ -265,11 +270,45 @@ class Study:
             warmup_samples=self.selection.icons.warmup_samples,
             seed=self.synthetic.seed,
             generators={g.name: g.stands_in_for for g in self.synthetic.generators},
+            score_targets=self.datasets if self.rl_synthetic_runs else (),
         )
 
     def synthetic_table_settings(self) -> SyntheticTableSettings:
         info = {t: self.dataset_info[t] for t in self.selection_targets}
         return SyntheticTableSettings(methods=self.synthetic.methods, targets=self.selection_targets, datasets=info)
+
+    # RL post-training (the paper's Table 4).
+
+    @property
+    def rl_enabled(self) -> bool:
+        return self.rl is not None and bool(self.rl.runs)
+
+    @property
+    def rl_runs(self) -> tuple[str, ...]:
+        return self.rl.runs if self.rl_enabled else ()
+
+    @property
+    def rl_synthetic_runs(self) -> tuple[str, ...]:
+        return tuple(r for r in self.rl_runs if r.endswith("_synthetic"))
+
+    @property
+    def rl_base(self) -> str:
+        """The RL model's folder under models/: the study's base, or a second checkpoint."""
+        return "rl_base" if self.rl_enabled and self.rl.model_id else "base"
+
+    def rl_model_settings(self) -> ModelSettings:
+        return ModelSettings(id=self.rl.model_id, revision=self.rl.model_revision, local_dir=self.rl.model_local_dir)
+
+    def rl_prompts_settings(self) -> RlPromptsSettings:
+        return RlPromptsSettings(
+            budget=self.rl.prompts_per_dataset * len(self.datasets), runs=self.rl.runs, seed=self.rl.seed
+        )
+
+    def grpo_settings(self) -> GrpoSettings:
+        return replace(self.rl.grpo, seed=self.rl.seed, max_tiles=self.evaluate.max_tiles)
+
+    def rl_table_settings(self) -> RlTableSettings:
+        return RlTableSettings(runs=self.rl.runs, datasets=self.dataset_info)
 
     def predictors_settings(self) -> PredictorsSettings:
         families = {name: d["family"] for name, d in self.dataset_info.items()}
@@ -343,6 +382,21 @@ def _check_synthetic(synthetic: SyntheticSettings, datasets: tuple[str, ...], si
             )
 
 
+def _check_rl(rl: RlSettings | None, synthetic: SyntheticSettings, datasets, sizes) -> None:
+    if rl is None:
+        return
+    if rl.prompts_per_dataset > int(sizes["train"]):
+        raise ConfigError(
+            f"config key 'rl.prompts_per_dataset': {rl.prompts_per_dataset} prompts, but each train table holds "
+            f"{sizes['train']}; the equal split must be able to draw them"
+        )
+    wanted = [r for r in rl.runs if r.endswith("_synthetic")]
+    if wanted and not synthetic.generators:
+        raise ConfigError(f"config key 'rl.runs': {wanted} need the synthetic pool; configure 'synthetic.generators'")
+    if len(set(rl.runs)) != len(rl.runs):
+        raise ConfigError(f"config key 'rl.runs': runs repeat: {list(rl.runs)}")
+
+
 def _section(cls, raw: dict, key: str):
     return build(cls, raw, f"config key '{key}'")
 
@@ -413,6 +467,8 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
     _check_selection(selection, datasets, sizes)
     synthetic = _section(SyntheticSettings, config.get("synthetic", {}), "synthetic")
     _check_synthetic(synthetic, datasets, sizes, selection)
+    rl = _section(RlSettings, config["rl"], "rl") if config.get("rl") is not None else None
+    _check_rl(rl, synthetic, datasets, sizes)
     seeds = tuple(config.get("finetune_seeds", [0]))
     if not seeds or len(set(seeds)) != len(seeds):
         raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")
@@ -436,6 +492,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
         prophet=_section(ProphetSettings, config.get("prophet", {}), "prophet"),
         selection=selection,
         synthetic=synthetic,
+        rl=rl,
         threads=dict(config.get("threads", {})),
     )
 

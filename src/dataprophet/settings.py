@@ -33,6 +33,11 @@ GeneratorKind = Literal["procedural", "openai"]
 GeneratorStyle = Literal["paraphrase", "target_form"]
 ImageDetail = Literal["low", "high", "auto"]
 SyntheticMethod = Literal["uniform", "icons", "dataprophet"]
+# The RL runs of the paper's Table 4: real prompts split equally or by DataProphet; synthetic
+# prompts drawn at random or by the per-sample score.
+RlRun = Literal["equal", "dataprophet", "random_synthetic", "dataprophet_synthetic"]
+GrpoLoss = Literal["dapo", "grpo", "dr_grpo", "bnpo"]
+RewardScaling = Literal["group", "batch", "none"]
 Scale = Literal["mini", "paper"]
 LrScheduler = Literal["constant", "linear", "cosine", "constant_with_warmup"]
 Dtype = Literal["float32", "bfloat16", "float16"]
@@ -593,6 +598,7 @@ class SyntheticSelectSettings(Settings):
     warmup_samples: int = IconsSettings.warmup_samples
     seed: int = 0
     generators: dict = field(default_factory=dict)  # {generator name: the paper generator it stands in for}
+    score_targets: tuple[str, ...] = ()  # targets every pair is scored against (the RL stage's); () = targets
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -601,6 +607,102 @@ class SyntheticTableSettings(Settings):
 
     methods: tuple[SyntheticMethod, ...]
     targets: tuple[str, ...]
+    datasets: dict = field(default_factory=dict)  # {dataset: {"family":..., "mirrors":...}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrpoSettings(Settings):
+    """``dataprophet grpo``: GRPO with TRL's GRPOTrainer. Defaults map verl's Qwen2.5-VL GRPO
+    example onto TRL options where TRL has them (README, "RL with GRPO"); the reward is the
+    target's own scorer on the answer."""
+
+    MINIMUM: ClassVar[dict] = {
+        "learning_rate": 1e-12,
+        "num_generations": 2,
+        "batch_size": 1,
+        "grad_accum": 1,
+        "epochs": 0.0,
+        "max_steps": 0,
+        "max_completion_length": 1,
+        "temperature": 1e-6,
+        "beta": 0.0,
+        "epsilon": 0.0,
+        "weight_decay": 0.0,
+        "max_grad_norm": 0.0,
+        "lora_r": 1,
+        "lora_alpha": 1,
+        "save_steps": 1,
+        "logging_steps": 1,
+        "max_tiles": 1,
+    }
+    method: TrainMethod = "lora"
+    learning_rate: float = 1e-6  # verl: actor lr 1e-6
+    num_generations: int = 5  # verl: rollout.n 5
+    batch_size: int = 10  # completions per device per step; with grad_accum a multiple of num_generations
+    grad_accum: int = 1
+    epochs: float = 15.0  # verl: total_epochs 15
+    max_steps: int = 0  # > 0 overrides epochs
+    max_completion_length: int = 2048  # verl: max_response_length 2048
+    temperature: float = 1.0
+    beta: float = 0.01  # verl: kl_loss_coef 0.01 (low_var_kl = TRL's k3 without bias correction)
+    epsilon: float = 0.2  # verl: clip_ratio 0.2
+    loss_type: GrpoLoss = "dapo"  # verl: token-mean
+    scale_rewards: RewardScaling = "group"
+    lr_scheduler: LrScheduler = "constant"
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    lora_r: int = 64
+    lora_alpha: int = 128
+    lora_target: str = TrainSettings.lora_target
+    bf16: bool = True  # on GPUs only
+    gradient_checkpointing: bool = True
+    save_steps: int = 20
+    logging_steps: int = 1
+    seed: int = 0
+    max_tiles: int = 1
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.max_steps <= 0 and self.epochs <= 0:
+            raise ConfigError("grpo settings need max_steps > 0 or epochs > 0")
+        if (self.batch_size * self.grad_accum) % self.num_generations:
+            raise ConfigError(
+                f"batch_size x grad_accum ({self.batch_size} x {self.grad_accum}) must be a multiple of "
+                f"num_generations ({self.num_generations}): each prompt's group of completions is one unit"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RlSettings(Settings):
+    """The config section ``rl``: RL post-training on a prompt budget split over the datasets
+    (the paper's Table 4), each run scored on every dataset."""
+
+    MINIMUM: ClassVar[dict] = {"prompts_per_dataset": 1}
+    prompts_per_dataset: int = 300  # the budget is this x the number of datasets (the paper: 300 x 14)
+    runs: tuple[RlRun, ...] = get_args(RlRun)
+    seed: int = 0
+    model_id: str = ""  # the RL model; "" = the study's base (mini). Paper: Qwen/Qwen2.5-VL-3B-Instruct
+    model_revision: str | None = None
+    model_local_dir: str | None = None
+    grpo: GrpoSettings = field(default_factory=GrpoSettings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RlPromptsSettings(Settings):
+    """``dataprophet rl-prompts``: the prompt set of every RL run."""
+
+    MINIMUM: ClassVar[dict] = {"budget": 1}
+    MAXIMUM: ClassVar[dict] = {"budget": MAX_BUDGET}
+    budget: int
+    runs: tuple[RlRun, ...]
+    seed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RlTableSettings(Settings):
+    """``dataprophet rl-table``: every run's score on every dataset, beside the paper's Table 4."""
+
+    runs: tuple[RlRun, ...]
     datasets: dict = field(default_factory=dict)  # {dataset: {"family":..., "mirrors":...}}
 
 

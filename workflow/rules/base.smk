@@ -26,14 +26,17 @@ if STUDY.scale == "mini":
 
 else:
 
+    # base: the study's model (InternVL3-2B-hf); rl_base: the RL stage's (Qwen2.5-VL-3B-Instruct)
     rule fetch_base:
         conda:
             CONDA_ENV
         output:
-            directory(f"{R}/models/base"),
+            directory(f"{R}/models/{{checkpoint}}"),
+        wildcard_constraints:
+            checkpoint="base|rl_base",
         params:
-            settings=to_flags(STUDY.model),
+            settings=lambda wc: to_flags(STUDY.model if wc.checkpoint == "base" else STUDY.rl_model_settings()),
         log:
-            f"{R}/logs/base.log",
+            f"{R}/logs/{{checkpoint}}.log",
         shell:
             "dataprophet fetch-base --out {output} {params.settings} > {log} 2>&1"

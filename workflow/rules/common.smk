@@ -32,11 +32,16 @@ def finetune_job(run):
 
 
 def evaluate_inputs(wildcards):
-    """The base, the target tables and, for a fine-tune (seed<k>/<source>, mix/<method>/<target>),
-    its folder. A ground-truth model is scored on every target; a mixture on its own target,
+    """The base, the target tables and, for a fine-tune (seed<k>/<source>, mix/<method>/<target>,
+    rl/<run> on the RL model), its folder. A ground-truth model is scored on every target; a mixture on its own target,
     a shared mixture (<method>/all) on the selection targets, both on every dataset with
     selection.evaluate_all."""
     model = wildcards.model
+    if model.startswith("rl/") or model == "rl_base":  # the RL model: scored on every dataset
+        inputs = {"base": f"{R}/models/{STUDY.rl_base}", "targets": [f"{R}/data/test/{d}.parquet" for d in DATASETS]}
+        if model != "rl_base":
+            inputs["finetuned"] = f"{R}/models/{model}"
+        return inputs
     if model.startswith("mix/"):
         name = model.split("/")[2]
         if STUDY.selection.evaluate_all:
@@ -152,6 +157,13 @@ else:
     EXTEND_SOURCE = f"--registry {STUDY.registry}" + (
         f" --overrides {STUDY.registry_overrides}" if STUDY.registry_overrides else ""
     )
+
+
+def rl_outputs():
+    """The paper's Table 4; nothing when the config has no `rl` section."""
+    if not STUDY.rl_enabled:
+        return []
+    return [f"{R}/rl/table_rl.csv", f"{R}/rl/table_rl_paper.csv", f"{R}/figures/rl_rewards.png"]
 
 
 def without_figures(paths):

@@ -57,6 +57,7 @@ rule cost:
         f"{R}/tables/ablations.csv",
         f"{R}/selection/table_real.csv",
         f"{R}/tables/icons_matrix.csv",
+        without_figures([*synthetic_outputs(), *rl_outputs()]),
     output:
         report(f"{R}/tables/compute_cost.csv", caption="../report/cost.rst", category="5 Cost and provenance"),
     params:
@@ -94,6 +95,7 @@ rule summary:
         table_real=f"{R}/selection/table_real.csv",
         predictors=f"{R}/tables/predictors.csv",
         synthetic=[p for p in synthetic_outputs() if p.endswith(".csv") and "paper" not in p],
+        rl=[p for p in rl_outputs() if p.endswith("table_rl.csv")],
     output:
         report(f"{R}/report/summary.md", caption="../report/summary.rst", category="0 Summary"),
     params:
@@ -101,11 +103,12 @@ rule summary:
         synthetic=lambda wc, input: (
             f"--table-synthetic {input.synthetic[0]} --generator-share {input.synthetic[1]}" if input.synthetic else ""
         ),
+        rl=lambda wc, input: f"--table-rl {input.rl[0]}" if input.rl else "",
     log:
         f"{R}/logs/summary.log",
     shell:
         "dataprophet summary --tau-summary {input.tau_summary} --tau {input.tau} --ablations {input.ablations} "
-        "--table-real {input.table_real} --predictors {input.predictors} {params.synthetic} --out {output} "
+        "--table-real {input.table_real} --predictors {input.predictors} {params.synthetic} {params.rl} --out {output} "
         "{params.settings} > {log} 2>&1"
 
 
@@ -113,7 +116,7 @@ rule provenance:
     conda:
         CONDA_ENV
     input:
-        without_figures([*ground_truth_outputs(), *prophet_outputs(), *selection_outputs(), *synthetic_outputs()]),
+        without_figures([*ground_truth_outputs(), *prophet_outputs(), *selection_outputs(), *synthetic_outputs(), *rl_outputs()]),
     output:
         report(f"{R}/provenance.json", caption="../report/provenance.rst", category="5 Cost and provenance"),
     params:

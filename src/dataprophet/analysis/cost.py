@@ -38,6 +38,8 @@ def job_stage(relative: Path) -> str:
         return "icons_warmup_synthetic"
     if job.startswith("synthetic"):
         return f"{rule}_synthetic"
+    if job == "rl":
+        return f"{rule}_rl"
     return rule
 
 
@@ -45,7 +47,7 @@ def device_stage(stage: str) -> str:
     """The ``compute.gpus`` entry whose device count a stage's jobs held."""
     if stage.startswith("icons_warmup"):
         return "finetune"
-    return stage.removesuffix("_synthetic").removesuffix("_mixture")
+    return stage.removesuffix("_synthetic").removesuffix("_mixture").removesuffix("_rl")
 
 
 def stage_seconds(benchmarks: Path, gpus: dict) -> pd.DataFrame:

@@ -66,6 +66,13 @@ def figures(results: Path, settings: FiguresSettings) -> list[Path]:
 
         draw(pd.read_csv(table_synthetic, index_col=0), *target("selection_synthetic"), SYNTHETIC_TITLE)
         drawn.append("selection_synthetic")
+    table_rl = results / "rl" / "table_rl.csv"
+    if table_rl.exists():  # only studies with the RL stage have it
+        from dataprophet.rl.rl_table import draw_curves
+
+        runs = [c for c in pd.read_csv(table_rl, index_col=0).columns if c != "no_rl"]
+        draw_curves({r: pd.read_csv(results / "rl" / "curves" / f"{r}.csv") for r in runs}, *target("rl_rewards"))
+        drawn.append("rl_rewards")
     print(f"redrew {', '.join(drawn) or 'nothing'} under {out}")
     if skipped:
         print(f"note: no tables yet for {', '.join(skipped)}; run the study first")

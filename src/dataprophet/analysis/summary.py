@@ -5,8 +5,8 @@ per source), Table 2 (the ablations), Table 3 left (real-data selection) with th
 value, ours and the difference; where the paper disagrees with itself (printed averages that
 are not the means of their rows, a per-source tau its own matrices do not give), both the
 printed and the recomputed value with a line on why. Table 3 right and the generator share
-come from the synthetic pool when the study has one. Tables whose stage has not run (Table
-4; the synthetic ones in a study without generators) get a row marked "not yet run". Mini datasets
+come from the synthetic pool when the study has one, Table 4 from the RL stage when it has
+one; tables whose stage has not run in the study get a row marked "not yet run". Mini datasets
 are matched to the paper dataset they stand in for, and the page says first that mini
 numbers come from a testbed, not from the paper's models and data.
 Reproduce: ``snakemake results/mini/report/summary.md`` (the rule ``summary`` calls
@@ -189,7 +189,38 @@ def share_section(shares: pd.DataFrame | None) -> list[str]:
     return lines + ["Per target: `selection/generator_share.csv`.", ""]
 
 
-def pending_sections(synthetic: bool) -> list[str]:
+def rl_section(table: pd.DataFrame, mirrors: dict[str, str]) -> list[str]:
+    """Table 4: every run's score on every dataset beside the paper's, then the averages."""
+    lines = ["## Table 4: RL (GRPO) prompt allocation (0-100)", ""]
+    runs = [r for r in paper.TABLE4_RUNS if r in table.columns]
+    rows = []
+    for t in [t for t in table.index if t != "Average"]:
+        name = paper.paper_name(mirrors.get(t, t))
+        theirs = paper.TABLE4.get(name)
+        for r in runs:
+            value = theirs[paper.TABLE4_RUNS.index(r)] if theirs else None
+            rows.append([f"{t} ({name})", r, value, table.loc[t, r], _diff(table.loc[t, r], value)])
+    lines += _table(["target", "run", "paper", "ours", "ours - paper"], rows)
+    rows = [
+        [
+            r,
+            paper.TABLE4_PRINTED_AVERAGE[r],
+            float(np.mean([v[paper.TABLE4_RUNS.index(r)] for v in paper.TABLE4.values()])),
+            table.loc["Average", r],
+        ]
+        for r in runs
+    ]
+    lines += ["Averages over the 14 datasets:", ""]
+    lines += _table(["run", "paper, printed", "paper, recomputed from its rows", "ours"], rows)
+    return lines + [
+        "The paper's printed real-data DataProphet average (59.5) is not the mean of its rows (59.21)",
+        "(`../shared/paper/TABLES.md`, inconsistency 3). The paper's RL model is Qwen2.5-VL-3B-Instruct;",
+        "a mini study's is its own base. Reward curves: `figures/rl_rewards.png`.",
+        "",
+    ]
+
+
+def pending_sections(synthetic: bool, rl: bool = False) -> list[str]:
     pending = (
         []
         if synthetic
@@ -201,12 +232,13 @@ def pending_sections(synthetic: bool) -> list[str]:
             ("Generator share of the selected synthetic samples", "the paper: 38% GPT-5, 62% Gemini 2.5 Pro"),
         ]
     )
-    pending.append(
-        (
-            "Table 4: RL (GRPO) prompt allocation",
-            "the paper's averages: no RL 55.7, equal 58.3, DataProphet 59.5 (rows: 59.21)",
+    if not rl:
+        pending.append(
+            (
+                "Table 4: RL (GRPO) prompt allocation",
+                "the paper's averages: no RL 55.7, equal 58.3, DataProphet 59.5 (rows: 59.21)",
+            )
         )
-    )
     lines = []
     for title, what in pending:
         lines += [f"## {title}", "", f"*{NOT_RUN}*: {what}. The stage has not run in this study.", ""]
@@ -223,6 +255,7 @@ def summary(
     predictors: Path | None = None,
     table_synthetic: Path | None = None,
     generator_share: Path | None = None,
+    table_rl: Path | None = None,
 ) -> str:
     """The Markdown page to ``out``."""
     mirrors = {name: d.get("mirrors", name) for name, d in settings.datasets.items()}
@@ -258,7 +291,9 @@ def summary(
         rows = [[r.predictor, r.tau_tgt, r.tau_src, r.device_seconds] for r in frame.itertuples()]
         lines += ["## Predictors judged alike (not in the paper)", ""]
         lines += _table(["predictor", "tau_Tgt", "tau_Src", "device-seconds"], rows)
-    lines += pending_sections(synthetic=table_synthetic is not None)
+    if table_rl is not None:
+        lines += rl_section(pd.read_csv(table_rl, index_col=0), mirrors)
+    lines += pending_sections(synthetic=table_synthetic is not None, rl=table_rl is not None)
     text = "\n".join(lines)
     with atomic_path(out) as tmp:
         Path(tmp).write_text(text)

@@ -58,8 +58,17 @@ class TinyModelSpec:
         return (self.image_size // self.patch_size) ** 2 // 4
 
 
-def train_tokenizer(texts, vocab_size: int):
-    """Train a byte-level BPE on the suite's questions and answers (offline, deterministic)."""
+# Qwen2.5-VL's chat format (the RL stage's model at paper scale): an image is
+# <|vision_start|><|image_pad|><|vision_end|>, the pad expanded by the processor.
+QWEN_VISION_TOKENS = ["<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
+TINY_QWEN_CHAT_TEMPLATE = TINY_CHAT_TEMPLATE.replace(
+    "{{ '<IMG_CONTEXT>\n' }}", "{{ '<|vision_start|><|image_pad|><|vision_end|>' }}"
+)
+
+
+def train_tokenizer(texts, vocab_size: int, qwen_vl: bool = False):
+    """Train a byte-level BPE on the suite's questions and answers (offline, deterministic);
+    ``qwen_vl`` adds Qwen2.5-VL's vision tokens (the tiny Qwen2.5-VL of the RL tests)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -68,7 +77,7 @@ def train_tokenizer(texts, vocab_size: int):
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
+        special_tokens=SPECIAL_TOKENS + (QWEN_VISION_TOKENS if qwen_vl else []),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
@@ -183,6 +192,71 @@ def build_tiny_model(spec: TinyModelSpec, tokenizer, seed: int):
     return model
 
 
+def build_tiny_qwen(tokenizer, seed: int, text_hidden: int = 64, vision_hidden: int = 32):
+    """Random-init tiny Qwen2.5-VL (the same classes as Qwen2.5-VL-3B-Instruct) and its
+    processor, for tests of the RL stage's paper-scale model path. ``tokenizer`` from
+    ``train_tokenizer(..., qwen_vl=True)``."""
+    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_VISION_TOKENS}
+    config = Qwen2_5_VLConfig(
+        vision_config={
+            "depth": 2,
+            "hidden_size": vision_hidden,
+            "intermediate_size": 2 * vision_hidden,
+            "num_heads": 2,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "window_size": 56,
+            "out_hidden_size": text_hidden,
+            "fullatt_block_indexes": [1],
+        },
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": text_hidden,
+            "intermediate_size": 2 * text_hidden,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "max_position_embeddings": 2048,
+            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 2, 4]},
+            "bos_token_id": None,
+            "eos_token_id": tokenizer.convert_tokens_to_ids(IM_END),
+            "pad_token_id": tokenizer.pad_token_id,
+        },
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+    )
+    torch.manual_seed(seed)
+    model = Qwen2_5_VLForConditionalGeneration(config)
+    image_processor = Qwen2VLImageProcessorPil(min_pixels=56 * 56, max_pixels=112 * 112)
+    return model, _qwen_processor(image_processor, tokenizer, TINY_QWEN_CHAT_TEMPLATE)
+
+
+def _qwen_processor(image_processor, tokenizer, chat_template):
+    """Qwen2.5-VL's processor without a video processor (that one needs torchvision)."""
+    from transformers import Qwen2_5_VLProcessor
+
+    class ImageOnlyQwen2_5_VLProcessor(Qwen2_5_VLProcessor):  # noqa: N801 - the transformers name
+        def check_argument_for_proper_class(self, argument_name, argument):
+            if argument_name == "video_processor" and argument is None:
+                return None
+            return super().check_argument_for_proper_class(argument_name, argument)
+
+        def save_pretrained(self, save_directory, **kwargs):  # the Trainer's checkpoints call it
+            Path(save_directory).mkdir(parents=True, exist_ok=True)
+            save_processor_files(self, save_directory)
+            return []
+
+    return ImageOnlyQwen2_5_VLProcessor(
+        image_processor=image_processor, tokenizer=tokenizer, chat_template=chat_template
+    )
+
+
 def save_processor_files(processor, out_dir: str | Path) -> None:
     """Tokenizer, image processor and chat template: what ``load_processor`` reads back."""
     out_dir = Path(out_dir)
@@ -202,7 +276,8 @@ def load_processor(model_dir: str | Path, max_tiles: int = 1):
 
     ``AutoProcessor`` on a tiny folder silently returns only the tokenizer, and the real
     processor needs torchvision for its video part; so tokenizer, image processor and chat
-    template are loaded one by one, the same way for the tiny model and InternVL3-2B.
+    template are loaded one by one, the same way for the tiny model and InternVL3-2B, and
+    for Qwen2.5-VL (the RL stage's model at paper scale). ``max_tiles`` is InternVL's.
     """
     from transformers import AutoConfig, AutoTokenizer
     from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
@@ -212,6 +287,13 @@ def load_processor(model_dir: str | Path, max_tiles: int = 1):
         raise FileNotFoundError(f"{model_dir} is not a saved model folder (no config.json)")
     config = AutoConfig.from_pretrained(model_dir, trust_remote_code=False)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
+    if config.model_type == "qwen2_5_vl":  # the RL stage's model at paper scale
+        from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+        template = _read_chat_template(model_dir) or tokenizer.chat_template or TINY_QWEN_CHAT_TEMPLATE
+        return _qwen_processor(Qwen2VLImageProcessorPil.from_pretrained(model_dir), tokenizer, template)
+    if config.model_type != "internvl":
+        raise ValueError(f"{model_dir}: model type {config.model_type!r}; this workflow runs InternVL and Qwen2.5-VL")
     image_processor = GotOcr2ImageProcessorPil.from_pretrained(model_dir)
     image_processor.crop_to_patches = max_tiles > 1
     image_processor.max_patches = max_tiles

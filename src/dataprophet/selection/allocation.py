@@ -385,3 +385,43 @@ def per_sample_scores(qsim, asim, isim, ppl_sample, ppl_target) -> np.ndarray:
     if not math.isfinite(float(t)) or float(t) <= 0:
         raise SelectionError(f"ppl_target must be a positive finite number, got {float(t)}")
     return arrays["qsim"] * arrays["asim"] * arrays["isim"] * arrays["ppl_sample"] / float(t)
+
+
+# --------------------------------------------------------------------------- one model for every target
+
+
+def pooled_weights(matrix: pd.DataFrame) -> pd.Series:
+    """One weight per source for a single model that is scored on every target (the RL
+    allocation of the paper's Table 4, whose rule the paper does not state).
+
+    Each target's column of ``matrix`` (sources x targets, e.g. M) becomes shares that sum to
+    1, and the shares are averaged over the targets: every target counts equally, whatever
+    the scale of its column (M's columns differ by PPL(t)). The weights sum to 1. Raises
+    ``AllocationError`` for an empty matrix, non-finite or negative values, or a target whose
+    column sums to 0."""
+    if not isinstance(matrix, pd.DataFrame) or matrix.empty:
+        raise AllocationError("weights matrix is empty or not a DataFrame")
+    values = matrix.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise AllocationError("weights matrix holds NaN or infinite values")
+    if (values < 0).any():
+        raise AllocationError("weights matrix holds negative values; M is a product of non-negative factors")
+    sums = matrix.sum(axis=0)
+    if (sums <= 0).any():
+        raise AllocationError(f"target(s) {list(sums.index[sums <= 0])} have no positive weight for any source")
+    return (matrix / sums).mean(axis=1).rename("weight")
+
+
+def pooled_sample_scores(scores: pd.DataFrame) -> pd.Series:
+    """One score per sample for a single model scored on every target: each target's m(u)
+    divided by its mean over the pool (so no target dominates by scale), averaged over the
+    targets. ``scores``: samples (index = id) x targets. Raises ``AllocationError`` for
+    non-finite values or a target whose scores average to 0 or less."""
+    if not isinstance(scores, pd.DataFrame) or scores.empty:
+        raise AllocationError("sample scores are empty or not a DataFrame")
+    if not np.isfinite(scores.to_numpy(dtype=np.float64)).all():
+        raise AllocationError("sample scores hold NaN or infinite values")
+    means = scores.mean(axis=0)
+    if (means <= 0).any():
+        raise AllocationError(f"target(s) {list(means.index[means <= 0])} have a mean sample score <= 0")
+    return (scores / means).mean(axis=1).rename("score")

@@ -11,8 +11,9 @@ random ``warmup_samples``; ICONS then runs on the pool as on real data).
 Writes, under ``mixtures``/: ``synthetic_dataprophet/<target>``, ``synthetic_uniform/all``
 and ``synthetic_warmup/all`` (.parquet with the contract plus ``generator`` and
 ``source_image``; .ids.csv with id, source, part, generator); ``scores``: each pair's m(u)
-for every target (parquet); ``shares``: the share of each generator among DataProphet's
-selected pairs per target and pooled over the targets, beside its share of the pool and of
+for every target and every ``score_targets`` entry (parquet; the RL stage reads it);
+``shares``: the share of each generator among DataProphet's selected pairs per target and
+pooled over the targets, beside its share of the pool and of
 the uniform draw, and the paper's pooled share (38% GPT-5, 62% Gemini 2.5 Pro) for the
 generator each one stands in for.
 Reproduce: ``snakemake results/mini/selection/generator_share.csv`` (the rule
@@ -131,17 +132,19 @@ def synthetic_select(
         )
     stacked = pool_features(features, frame["id"])
     by_target = {Path(p).stem: p for p in target_features}
-    unknown = [t for t in settings.targets if t not in by_target]
+    scored = list(dict.fromkeys([*settings.targets, *settings.score_targets]))
+    unknown = [t for t in scored if t not in by_target]
     if unknown:
         raise ValueError(f"target(s) {unknown} have no test feature file among {sorted(by_target)}")
     indexed = frame.set_index("id", drop=False)
     table = pd.DataFrame({"source": frame["source"].to_numpy(), "generator": frame["generator"].to_numpy()})
     table.index = pd.Index(frame["id"].astype(str), name="id")
-    chosen = {}
-    for target in settings.targets:
+    for target in scored:
         factors = sample_factors(stacked, load_features(by_target[target], f"target {by_target[target]}"))
         table[target] = factors["m"].to_numpy()
-        ids = select_top_k(factors["m"], settings.budget)
+    chosen = {}
+    for target in settings.targets:
+        ids = select_top_k(table[target], settings.budget)
         chosen[target] = ids
         write_selection(
             indexed.loc[ids].reset_index(drop=True), mixtures / "synthetic_dataprophet" / f"{target}.parquet"
