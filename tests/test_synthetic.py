@@ -430,3 +430,60 @@ def _split(flags: str) -> list[str]:
 def test_errors_scrub_the_key():
     assert client_module.scrub(f"Incorrect API key provided: {KEY}.", KEY) == "Incorrect API key provided: <key>."
     assert os.environ.get(KEY_ENV) is None  # the fixture's key does not leak between tests
+
+
+# ----------------------------------------------------------------------------- per-sample selection
+
+
+def _pool(tmp_path, rng):
+    from dataprophet.prophet.factors import FeatureSet, save_features
+
+    def unit(n, d=8):
+        x = rng.normal(size=(n, d))
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    tables, features = [], []
+    for name in ("count_shapes", "chart_bar"):
+        records = generate_splits(name, {"train": 6}, seed=0)["train"]
+        for k, r in enumerate(records):
+            r.update(id=f"{r['id']}-g{k % 2}-0", generator=f"g{k % 2}", source_image=r["id"])
+        tables.append(tmp_path / "synthetic" / f"{name}.parquet")
+        write_table(records, tables[-1], extra=("generator", "source_image"))
+        fs = FeatureSet(
+            q=unit(6), a=unit(6), i=unit(6), qa=unit(6), nll=rng.uniform(0.5, 2, 6), ids=[r["id"] for r in records]
+        )
+        features.append(tmp_path / "features" / f"{name}.npz")
+        save_features(fs, features[-1])
+    target = tmp_path / "test" / "chart_bar.npz"
+    save_features(
+        FeatureSet(q=unit(5), a=unit(5), i=unit(5), qa=unit(5), nll=rng.uniform(0.5, 2, 5), ids=list("vwxyz")), target
+    )
+    return tables, features, target
+
+
+def test_synthetic_selection_takes_the_top_scores_or_a_threshold_and_counts_generators(tmp_path):
+    from dataprophet.selection.synthetic_select import synthetic_select
+    from dataprophet.settings import SyntheticSelectSettings
+
+    tables, features, target = _pool(tmp_path, np.random.default_rng(0))
+    gens = {"g0": "GPT-5", "g1": "Gemini 2.5 Pro"}
+    settings = SyntheticSelectSettings(budget=4, targets=("chart_bar",), warmup_samples=3, generators=gens)
+    mixtures, scores, shares = tmp_path / "mix", tmp_path / "scores.parquet", tmp_path / "shares.csv"
+    synthetic_select(tables, features, [target], mixtures, scores, shares, settings)
+    m = pd.read_parquet(scores)["chart_bar"]
+    chosen = pd.read_csv(mixtures / "synthetic_dataprophet" / "chart_bar.ids.csv")
+    assert list(chosen["id"]) == list(m.sort_values(ascending=False).index[:4])  # best first
+    assert len(pd.read_csv(mixtures / "synthetic_uniform" / "all.ids.csv")) == 4
+    assert len(pd.read_csv(mixtures / "synthetic_warmup" / "all.ids.csv")) == 3
+    table = pd.read_csv(shares)
+    pooled = table[table["selection"] == "pooled over targets"].set_index("generator")
+    assert pooled["dataprophet"].sum() == pytest.approx(1.0) and pooled.loc["g1", "paper"] == 0.62
+    share_g0 = (chosen["generator"] == "g0").mean()
+    assert pooled.loc["g0", "dataprophet"] == pytest.approx(share_g0)
+    cut = float(m.sort_values(ascending=False).iloc[6])
+    threshold = SyntheticSelectSettings(budget=4, targets=("chart_bar",), warmup_samples=3, threshold=cut)
+    synthetic_select(tables, features, [target], mixtures, scores, shares, threshold)
+    assert len(pd.read_csv(mixtures / "synthetic_dataprophet" / "chart_bar.ids.csv")) == 7
+    with pytest.raises(ValueError, match="larger than the synthetic pool"):
+        synthetic_select(tables, features, [target], mixtures, scores, shares, SyntheticSelectSettings(
+            budget=13, targets=("chart_bar",), warmup_samples=3))  # fmt: skip

@@ -271,6 +271,7 @@ class Study:
             seed=self.synthetic.seed,
             generators={g.name: g.stands_in_for for g in self.synthetic.generators},
             score_targets=self.datasets if self.rl_synthetic_runs else (),
+            threshold=self.synthetic.threshold,
         )
 
     def synthetic_table_settings(self) -> SyntheticTableSettings:

@@ -541,6 +541,7 @@ class SyntheticSettings(Settings):
         8  # "short answer" (the paper: "several words or a number"); the suite's longest reference answer has 6
     )
     budget: int = 0  # samples per target; 0 = the real-data budget (selection.budget)
+    threshold: float | None = None  # DataProphet: every pair with m(u) >= this, instead of the top budget
     methods: tuple[SyntheticMethod, ...] = get_args(SyntheticMethod)
     generators: tuple[GeneratorSettings, ...] = ()  # dicts in the config
     seed: int = 0  # image halves and the uniform draws
@@ -599,6 +600,7 @@ class SyntheticSelectSettings(Settings):
     seed: int = 0
     generators: dict = field(default_factory=dict)  # {generator name: the paper generator it stands in for}
     score_targets: tuple[str, ...] = ()  # targets every pair is scored against (the RL stage's); () = targets
+    threshold: float | None = None  # DataProphet keeps every pair with m(u) >= this instead of the top budget
 
 
 @dataclass(frozen=True, kw_only=True)

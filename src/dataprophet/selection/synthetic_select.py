@@ -4,7 +4,8 @@ The pool is every dataset's synthetic table (``dataprophet synthesize``), its fe
 frozen base model's (``dataprophet features`` on the split ``synthetic``). For each target
 T, every pool pair u gets the per-sample score m(u) = QSim(u,T) * ASim(u,T) * ISim(u,T) *
 PPL({u}) / PPL(T), in one pass over the stored features (``select-samples``' arithmetic), and
-the ``budget`` best form DataProphet's mixture. Also from the pool: the uniform mixture (a
+the ``budget`` best (or, with ``threshold``, every pair with m(u) >= it) form DataProphet's
+mixture. Also from the pool: the uniform mixture (a
 seeded random ``budget`` pairs, one for every target) and ICONS' warm-up subset (a seeded
 random ``warmup_samples``; ICONS then runs on the pool as on real data).
 
@@ -144,7 +145,16 @@ def synthetic_select(
         table[target] = factors["m"].to_numpy()
     chosen = {}
     for target in settings.targets:
-        ids = select_top_k(table[target], settings.budget)
+        if settings.threshold is None:
+            ids = select_top_k(table[target], settings.budget)
+        else:  # every pair at or above the threshold, best first
+            above = table[target][table[target] >= settings.threshold]
+            if above.empty:
+                raise ValueError(
+                    f"no pair scores m(u) >= {settings.threshold} for target {target!r} "
+                    f"(highest: {table[target].max():.4g}); lower 'synthetic.threshold'"
+                )
+            ids = select_top_k(above, len(above))
         chosen[target] = ids
         write_selection(
             indexed.loc[ids].reset_index(drop=True), mixtures / "synthetic_dataprophet" / f"{target}.parquet"

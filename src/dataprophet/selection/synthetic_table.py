@@ -3,8 +3,8 @@
 Each configured target's score (0-100) after fine-tuning on each method's choice from the
 synthetic pool at the budget: ``uniform`` (one random draw, scored on every target),
 ``icons`` (ICONS run on the pool, per target) and ``dataprophet`` (the per-sample score's
-top-K, per target). Rows: the targets, ``Average`` and ``Improve over uniform``; the base
-model's score is a column for reference. Beside it, the paper's values for the dataset
+top-K, per target). Rows: the targets and ``Average``; columns: the methods (the base
+model's scores are in ``eval/base`` and beside the real-data table). Beside it, the paper's values for the dataset
 each target stands in for and its averages (printed and recomputed, which agree here).
 Reproduce: ``snakemake results/mini/selection/table_synthetic.csv`` (the rule
 ``synthetic_table`` calls ``dataprophet synthetic-table``).
@@ -36,6 +36,7 @@ def synthetic_table(
             raise ValueError(f"scores of the mixture {method}/{mixture} are not of a synthetic selection")
         found[(method.removeprefix(PREFIX), mixture)] = values
     table = real_table(found, json.loads(Path(base).read_text())["scores"], settings.methods, settings.targets)
+    table = table.drop(columns="base").drop(index="Improve over uniform", errors="ignore")  # the paper's shape
     mirrors = {name: d.get("mirrors", name) for name, d in settings.datasets.items()}
     side = paper_side(
         table,

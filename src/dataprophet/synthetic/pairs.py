@@ -71,7 +71,7 @@ def parse_reply(text: str | None, n: int, max_answer_words: int) -> tuple[list[d
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        return whole(f"not valid JSON ({exc.msg} at character {exc.pos})")
+        return whole(f"not valid JSON ({exc.msg}, character {exc.pos})")
     if isinstance(data, dict) and set(data) == {"pairs"}:
         data = data["pairs"]
     if not isinstance(data, list):
