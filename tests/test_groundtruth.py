@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -153,3 +154,32 @@ def test_compute_cost_weights_jobs_by_their_gpus(tmp_path):
     assert cost.loc["finetune", "device_seconds"] == 40.0 and cost.loc["finetune", "sum"] == 10.0
     # features / (finetune + evaluate) in device-seconds: 2 / (40 + 10)
     assert cost.loc["features", "fraction_of_finetune_plus_evaluate"] == pytest.approx(0.04)
+
+
+def test_each_benchmark_file_counts_under_its_own_stage():
+    """The prophet's and the ground truth's costs never take in selection, synthetic or RL jobs."""
+    from dataprophet.analysis.cost import device_stage, job_stage
+
+    cases = {
+        "features/train.tsv": "features",
+        "features/synthetic.tsv": "features_synthetic",
+        "finetune/seed0/chart_bar.tsv": "finetune",
+        "finetune/mix/dataprophet/chart_bar.tsv": "finetune_mixture",
+        "finetune/mix/synthetic_icons/chart_bar.tsv": "finetune_mixture",
+        "finetune/icons_warmup.tsv": "icons_warmup",
+        "finetune/synthetic_icons_warmup.tsv": "icons_warmup_synthetic",
+        "gradients/icons/chart_bar.tsv": "gradients",
+        "gradients/synthetic_icons/chart_bar.tsv": "gradients_synthetic",
+        "influence/icons.tsv": "influence",
+        "influence/synthetic_icons.tsv": "influence_synthetic",
+        "evaluate/rl/equal.tsv": "evaluate_rl",
+        "grpo/equal.tsv": "grpo",
+        "predict.tsv": "predict",
+    }
+    for path, stage in cases.items():
+        assert job_stage(Path(path)) == stage, path
+    assert [device_stage(s) for s in ("icons_warmup_synthetic", "evaluate_rl", "gradients_synthetic")] == [
+        "finetune",
+        "evaluate",
+        "gradients",
+    ]

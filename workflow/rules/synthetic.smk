@@ -48,7 +48,11 @@ rule synthetic_select:
     input:
         pool=tables("synthetic"),
         features=feature_files("synthetic"),
-        targets=[f"{R}/features/test/{t}.npz" for t in STUDY.selection_targets],
+        # every target a pair is scored against: the selection targets, and all datasets for RL
+        targets=[
+            f"{R}/features/test/{t}.npz"
+            for t in dict.fromkeys([*STUDY.selection_targets, *STUDY.synthetic_select_settings().score_targets])
+        ],
     output:
         scores=f"{R}/selection/synthetic_scores.parquet",
         shares=report(
