@@ -153,6 +153,16 @@ def test_error_and_format_profiles_show_in_the_pool(tmp_path):
     )
 
 
+def test_pairs_of_a_multiple_choice_source_are_scored_by_exact_match(tmp_path):
+    train = tmp_path / "train" / "vqa_scene.parquet"
+    write_table(generate_splits("vqa_scene", {"train": 4}, seed=0)["train"], train)
+    assert set(read_table(train)["metric"]) == {"multiple_choice"}
+    settings = SynthesizeSettings(generators=[{"name": "g"}], images=4)
+    synthesize("vqa_scene", train, tmp_path / "pool.parquet", tmp_path / "rejects.csv", None, settings)
+    pool = read_table(tmp_path / "pool.parquet")
+    assert set(pool["metric"]) == {"exact_match"} and pool["choices"].isna().all()
+
+
 def test_images_are_split_into_disjoint_equal_halves():
     ids = [f"i{k}" for k in range(11)]
     shares = split_images(ids, ["a", "b"], seed=3)

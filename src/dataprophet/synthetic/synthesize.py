@@ -5,7 +5,8 @@ The first ``images`` rows of the train table (0 = all; the paper: the 20K subset
 into equal disjoint shares, one per generator, by a seeded permutation. Each image gets one
 request for ``pairs_per_image`` pairs (``dataprophet.synthetic.pairs``); each reply is
 validated, and each pair kept becomes one contract row (id ``<image id>-<generator>-<k>``,
-the source's dataset, family and metric, the image, the pair) with two more columns:
+the source's dataset, family and metric (exact match for a multiple-choice source: a pair
+has no options), the image, the pair) with two more columns:
 ``generator`` and ``source_image``. Rejected replies and pairs go to ``rejects`` (CSV) with
 their reason, and the log counts them by reason.
 
@@ -34,6 +35,9 @@ from dataprophet.synthetic.pairs import estimate_tokens, parse_reply, prompt_tex
 from dataprophet.synthetic.procedural import ProceduralGenerator
 
 EXTRA = ("generator", "source_image")
+# A generated pair is a free-form short answer with no options, so a source scored by
+# multiple choice gives its pairs exact match (what the RL reward and any evaluation use).
+METRIC_WITHOUT_CHOICES = {"multiple_choice": "exact_match"}
 REJECT_COLUMNS = ("source_image", "generator", "item", "reason", "question", "answer")
 
 
@@ -92,7 +96,7 @@ def rows_of(source: dict, generator: str, reply: str, settings: SynthesizeSettin
             "question": p["question"],
             "answers": [p["answer"]],
             "choices": None,
-            "metric": source["metric"],
+            "metric": METRIC_WITHOUT_CHOICES.get(source["metric"], source["metric"]),
             "generator": generator,
             "source_image": sid,
         }
