@@ -309,7 +309,7 @@ class Study:
         return replace(self.rl.grpo, seed=self.rl.seed, max_tiles=self.evaluate.max_tiles)
 
     def rl_table_settings(self) -> RlTableSettings:
-        return RlTableSettings(runs=self.rl.runs, datasets=self.dataset_info)
+        return RlTableSettings(runs=self.rl.runs, targets=self.datasets, datasets=self.dataset_info)
 
     def predictors_settings(self) -> PredictorsSettings:
         families = {name: d["family"] for name, d in self.dataset_info.items()}

@@ -705,6 +705,7 @@ class RlTableSettings(Settings):
     """``dataprophet rl-table``: every run's score on every dataset, beside the paper's Table 4."""
 
     runs: tuple[RlRun, ...]
+    targets: tuple[str, ...]  # every dataset, in the study's order (the table's rows)
     datasets: dict = field(default_factory=dict)  # {dataset: {"family":..., "mirrors":...}}
 
 

@@ -95,7 +95,7 @@ def rl_table(
     rl/curves/<run>.csv)."""
     if len(scores) != len(settings.runs) or len(curves) != len(settings.runs):
         raise ValueError(f"{len(scores)} score and {len(curves)} curve files for runs {list(settings.runs)}")
-    datasets = list(settings.datasets)
+    datasets = list(settings.targets)
     table = build_table(_scores(no_rl), {r: _scores(p) for r, p in zip(settings.runs, scores)}, datasets)
     mirrors = {name: d.get("mirrors", name) for name, d in settings.datasets.items()}
     write_csv(table, out, float_format="%.2f")
