@@ -357,6 +357,7 @@ UPSTREAM = {  # rules that must not rerun when a setting read first by the key's
     "finetune:mix": {"generate", "base"},
     "evaluate": {"generate", "base", "finetune"},
     "evaluate:mix": {"generate", "base", "finetune"},
+    "evaluate:rl": {"generate", "base", "finetune"},
     "features": {"generate", "base", "finetune", "evaluate", "groundtruth", "agreement"},
     "predict": {"generate", "base", "finetune", "evaluate", "features"},
     "rank": {"generate", "base", "finetune", "evaluate", "features", "predict", "agreement"},
