@@ -13,10 +13,12 @@ from dataprophet.truth.scoring import (
     _bleu_metric,
     _rouge_l_scorer,
     aggregate,
+    extract_answer,
     levenshtein,
     normalize_vqa,
     parse_number,
     score,
+    score_reply,
 )
 
 EXPECTED_METRICS = {
@@ -60,18 +62,24 @@ def test_exact_match(prediction, answers, expected):
 @pytest.mark.parametrize(
     ("prediction", "reference", "expected"),
     [
+        # Cases worked out from lmms-eval's chartqa ``relaxed_correctness``.
         ("105", "100", 1.0),  # |5|/100 = 0.05, exactly at the limit (inclusive)
         ("95", "100", 1.0),  # 5% below
         ("105.1", "100", 0.0),  # 5.1% above
         ("94.9", "100", 0.0),  # 5.1% below
-        ("1.05", "1", 1.0),  # 5% where float subtraction gives 0.05000000000000004
-        ("52%", "50%", 1.0),  # 2/50 = 4%
-        ("53%", "50%", 0.0),  # 3/50 = 6%
-        ("50", "50%", 1.0),  # the % sign is dropped, not divided out
-        ("1,050", "1000", 1.0),  # thousands comma, 5%
-        ("0", "0", 1.0),  # ref 0 needs exactly 0
+        ("1.05", "1", 0.0),  # float subtraction gives 0.05000000000000004 > 0.05: no slack
+        ("52%", "50%", 1.0),  # 0.52 vs 0.50: 4%
+        ("53%", "50%", 0.0),  # 6%
+        ("0.5", "50%", 1.0),  # '%' divides by 100: 0.5 vs 0.5
+        ("50", "50%", 0.0),  # 50 vs 0.5
+        ("1,050", "1000", 0.0),  # float("1,050") fails -> string comparison
+        ("1,000", "1,000", 1.0),  # ... which an identical string passes
+        ("0", "0", 1.0),  # a zero reference is falsy -> string comparison
+        ("0.0", "0", 0.0),  # ... so "0.0" does not match "0"
         ("0.01", "0", 0.0),
-        (" Yes ", "yes", 1.0),  # text: case-insensitive, stripped
+        ("12 ", "12.5", 1.0),  # float() ignores surrounding spaces: 0.5 / 12.5 = 4%
+        ("YES", "yes", 1.0),  # text: case-insensitive
+        (" Yes ", "yes", 0.0),  # ... but not stripped (extract_answer strips before scoring)
         ("yes sir", "yes", 0.0),
         ("abc", "100", 0.0),  # one side not numeric -> string comparison
     ],
@@ -158,9 +166,16 @@ def test_anls_just_below_threshold():
     assert score("anls", "abcdVWXYZ", ["abcdefghi"]) == pytest.approx(0.0)
 
 
-def test_anls_boundary_is_exclusive():
-    # lev("abxy", "abcd") = 2, NL = 2/4 = 0.5 exactly -> 0 (official DocVQA: NL < 0.5 kept)
-    assert score("anls", "abxy", ["abcd"]) == pytest.approx(0.0)
+def test_anls_boundary_is_inclusive_as_in_the_harness():
+    # lev("abxy", "abcd") = 2, NL = 2/4 = 0.5 exactly -> 1 - 0.5 = 0.5, not below 0.5: kept
+    # (lmms-eval); the official DocVQA rule (NL < 0.5 kept) would give 0.
+    assert score("anls", "abxy", ["abcd"]) == pytest.approx(0.5)
+    assert score("anls", "76", ["70"]) == pytest.approx(0.5)  # one digit of two right
+
+
+def test_anls_divides_by_the_lengths_before_normalising():
+    # normalised "ab" vs "abc": lev 1; the harness divides by max(len("  ab  "), len("abc")) = 6
+    assert score("anls", "  ab  ", ["abc"]) == pytest.approx(1 - 1 / 6)
 
 
 def test_anls_case_and_whitespace_insensitive():
@@ -202,9 +217,13 @@ def test_vqa_accuracy_leave_one_out(k, expected):
 
 
 def test_vqa_accuracy_fewer_than_ten_answers():
-    assert score("vqa_accuracy", "cat", ["cat"]) == pytest.approx(1 / 3)
-    assert score("vqa_accuracy", "cat", ["cat", "cat", "dog"]) == pytest.approx(2 / 3)
-    assert score("vqa_accuracy", "cat", ["cat", "cat", "cat"]) == pytest.approx(1.0)
+    # Leave-one-out for any n, as lmms-eval's VQAv2 scoring: holding out a "cat" leaves one
+    # (1/3), holding out the "dog" leaves two (2/3): (1/3 + 1/3 + 2/3) / 3 = 4/9.
+    assert score("vqa_accuracy", "cat", ["cat", "cat", "dog"]) == pytest.approx(4 / 9)
+    assert score("vqa_accuracy", "cat", ["cat", "cat", "cat"]) == pytest.approx(2 / 3)
+    # One reference: exact match of the normalised strings (the harness rule would give 0).
+    assert score("vqa_accuracy", "cat", ["cat"]) == pytest.approx(1.0)
+    assert score("vqa_accuracy", "dog", ["cat"]) == pytest.approx(0.0)
 
 
 def test_vqa_accuracy_normalisation_in_scoring():
@@ -220,13 +239,69 @@ def test_vqa_accuracy_normalisation_in_scoring():
         ("1,000", "1000"),
         ("3.5", "3.5"),  # decimal point kept
         ("t-shirt", "t shirt"),
-        ("don't", "dont"),
-        ("an  apple!", "apple"),
+        ("don't", "don't"),  # apostrophes are kept ...
+        ("dont", "don't"),  # ... and restored in a contraction written without one
+        ("its", "its"),  # an English word is not a contraction
+        ("an  apple!", "apple"),  # '!' not next to a space -> a space
+        ("yes, it is", "yes it is"),  # ', ' is next to a space -> deleted
+        ("a/b", "b"),  # '/' -> a space, then the article goes
+        ("1,000 dogs; yes", "1000 dogs yes"),  # a digit comma anywhere: every mark deleted
+        ("None", "0"),
         ("ten", "10"),
+        ("Dogs.", "dogs"),
     ],
 )
 def test_normalize_vqa(raw, normalised):
     assert normalize_vqa(raw) == normalised
+
+
+# ------------------------------------------------------------------ answer extraction
+
+
+@pytest.mark.parametrize(
+    ("reply", "extracted"),
+    [
+        ("B", "green"),
+        ("(b)", "green"),
+        ("B. green", "green"),
+        ("B) green", "green"),
+        ("(C) blue", "blue"),
+        ("The answer is B.", "green"),
+        ("Answer: (C)", "blue"),
+        ("green", "green"),
+        ("Green.", "green"),
+        ("It is red.", "red"),  # one option named in a longer reply
+        ("red or green", "red or green"),  # two options named: no pick, kept as is
+        ("D", "D"),  # no option D
+    ],
+)
+def test_extract_answer_multiple_choice(reply, extracted):
+    assert extract_answer("multiple_choice", reply, CHOICES) == extracted
+
+
+@pytest.mark.parametrize(
+    ("metric", "reply", "extracted"),
+    [
+        ("exact_match", "  Paris. ", "Paris"),
+        ("exact_match", "The answer is 3.5.", "3.5"),
+        ("anls", "Answer: Total due", "Total due"),
+        ("relaxed_accuracy", "The correct answer is 12%.", "12%"),
+        ("exact_match", "answers vary", "answers vary"),  # not an "answer is" lead
+        ("exact_match", "The answer is", "The answer is"),  # nothing after the lead: kept
+        ("exact_match", "Wait...", "Wait..."),  # an ellipsis is not a final period
+        ("rouge_l", " The line rises. ", "The line rises."),  # generation: only stripped
+    ],
+)
+def test_extract_answer_short_and_generation(metric, reply, extracted):
+    assert extract_answer(metric, reply) == extracted
+
+
+def test_score_reply_scores_the_extracted_answer():
+    assert score_reply("multiple_choice", "B. green", ["green"], CHOICES) == ("green", 1.0)
+    assert score_reply("relaxed_accuracy", " 50% ", ["0.5"]) == ("50%", 1.0)
+    assert score_reply("exact_match", "The answer is Paris.", ["paris"]) == ("Paris", 1.0)
+    # the scorer alone does not extract: a letter with text scores 0
+    assert score("multiple_choice", "B. green", ["green"], CHOICES) == 0.0
 
 
 # ------------------------------------------------------------------ multiple_choice

@@ -30,7 +30,7 @@ import torch
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import decode_image, read_table
 from dataprophet.settings import GrpoSettings
-from dataprophet.truth.scoring import score
+from dataprophet.truth.scoring import score_reply
 
 # Columns of the reward curve, from TRL's log (name in the log -> column).
 CURVE = {
@@ -55,10 +55,11 @@ def completion_text(completion) -> str:
 
 
 def target_score(completions, answers, metric, choices=None, **_) -> list[float]:
-    """The reward: each completion scored by its prompt's own benchmark scorer, in [0, 1]."""
+    """The reward: each completion's extracted answer scored by its prompt's own benchmark
+    scorer, in [0, 1] (``scoring.score_reply``, as evaluation scores)."""
     choices = choices if choices is not None else [None] * len(completions)
     return [
-        float(score(m, completion_text(c), list(a), list(ch) if ch is not None else None))
+        score_reply(m, completion_text(c), list(a), list(ch) if ch is not None else None)[1]
         for c, a, m, ch in zip(completions, answers, metric, choices)
     ]
 

@@ -20,7 +20,7 @@ from dataprophet.io.progress import batch_starts
 from dataprophet.model.encoding import chat_prompt, end_of_turn_ids
 from dataprophet.model.modeling import load_base, load_finetuned, load_processor, set_threads
 from dataprophet.settings import EvalSettings
-from dataprophet.truth.scoring import aggregate, score
+from dataprophet.truth.scoring import aggregate, score_reply
 
 
 @torch.no_grad()
@@ -60,17 +60,18 @@ def evaluate_targets(model, processor, targets: dict[str, pd.DataFrame], setting
     for name, frame in targets.items():
         started = time.time()
         metric = frame["metric"].iloc[0]
-        predictions = generate_answers(model, processor, frame, settings, settings.tokens_for(metric))
+        replies = generate_answers(model, processor, frame, settings, settings.tokens_for(metric))
         per_sample = []
-        for rec, pred in zip(frame.to_dict("records"), predictions):
+        for rec, reply in zip(frame.to_dict("records"), replies):
             choices = list(rec["choices"]) if rec["choices"] is not None else None
-            value = score(rec["metric"], pred, list(rec["answers"]), choices)
+            pred, value = score_reply(rec["metric"], reply, list(rec["answers"]), choices)
             per_sample.append(value)
             rows.append(
                 {
                     "target": name,
                     "id": rec["id"],
                     "metric": rec["metric"],
+                    "reply": reply,
                     "prediction": pred,
                     "answers": list(rec["answers"]),
                     "score": value,
@@ -93,7 +94,9 @@ def evaluate(
 ) -> dict[str, float]:
     """Evaluate the base (``finetuned`` None) or a fine-tune of it on every target table.
 
-    Writes every generated answer with its score to ``predictions`` (parquet) and
+    Writes every generated reply, the answer extracted from it (``scoring.extract_answer``)
+    and its score to ``predictions`` (parquet: target, id, metric, reply, prediction,
+    answers, score) and
     ``{"model": name, "scores": {target: score}, "seconds": ...}`` to ``scores`` (JSON).
     """
     set_threads(threads)

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from functools import cache, partial
 
 __all__ = [
+    "GENERATION_METRICS",
     "ROUGE_USE_STEMMER",
     "SCORERS",
     "UnknownMetricError",
@@ -35,6 +36,7 @@ __all__ = [
     "anls",
     "bleu",
     "exact_match",
+    "extract_answer",
     "levenshtein",
     "metric_names",
     "multiple_choice",
@@ -45,6 +47,7 @@ __all__ = [
     "relaxed_numeric",
     "rouge_l",
     "score",
+    "score_reply",
     "token_f1",
     "vqa_accuracy",
 ]
@@ -145,23 +148,38 @@ def exact_match(prediction: str, answers: list[str], choices: list[str] | None =
     return float(any(pred == normalize_squad(ref) for ref in _references(answers)))
 
 
-def relaxed_accuracy(prediction: str, answers: list[str], choices: list[str] | None = None) -> float:
-    """ChartQA relaxed accuracy, max over references.
+def _chartqa_float(text: str) -> float | None:
+    """A number as lmms-eval's ChartQA task reads one: Python ``float`` of the text, after
+    turning a trailing '%' into a division by 100; None when ``float`` refuses it. So
+    " 12 ", "1e3", "inf" and "1_000" are numbers and "1,000" and "12 m" are not."""
+    try:
+        if text.endswith("%"):
+            return float(text.rstrip("%")) / 100.0
+        return float(text)
+    except ValueError:
+        return None
 
-    If prediction and reference both parse as numbers (``parse_number``: trailing '%' and
-    thousands commas allowed), correct when |pred - ref| / |ref| <= 0.05 (5% inclusive);
-    a reference of 0 needs a prediction of exactly 0. Otherwise correct on a
-    case-insensitive exact match of the whitespace-stripped strings. ChartQA values are
-    read off plots, hence the 5% numeric slack.
+
+def relaxed_accuracy(prediction: str, answers: list[str], choices: list[str] | None = None) -> float:
+    """ChartQA relaxed accuracy as lmms-eval's ``chartqa`` task computes it, max over references.
+
+    Both sides are read by ``_chartqa_float`` ("50%" is 0.5, so "50%" matches "0.5" and not
+    "50"). When the prediction is a number and the reference a non-zero number, correct
+    when |pred - ref| / |ref| <= 0.05, with no slack for float round-off (105 vs 100 is
+    correct, 1.05 vs 1.0 is not, as in the harness). Otherwise, including every zero
+    reference and every number with thousands separators, correct only on a
+    case-insensitive exact match of the strings ("0.0" does not match "0"; "1,000" matches
+    "1,000" only). The ChartQA paper states only "within 5% of the gold answer"; where the
+    two could differ (percent signs, separators, a zero reference) this follows the harness.
     """
-    pred_text = str(prediction).strip().lower()
-    pred_num = parse_number(prediction)
+    pred = str(prediction)
+    pred_num = _chartqa_float(pred)
     for ref in _references(answers):
-        ref_num = parse_number(ref)
-        if pred_num is not None and ref_num is not None:
-            if abs(pred_num - ref_num) <= (0.05 + _FLOAT_SLACK) * abs(ref_num):
+        ref_num = _chartqa_float(ref)
+        if pred_num is not None and ref_num:
+            if abs(pred_num - ref_num) / abs(ref_num) <= 0.05:
                 return 1.0
-        elif pred_text == ref.strip().lower():
+        elif pred.lower() == ref.lower():
             return 1.0
     return 0.0
 
@@ -197,72 +215,116 @@ def relaxed_numeric(
 
 
 def _anls_text(text: str) -> str:
-    return " ".join(str(text).lower().split())
+    return " ".join(str(text).strip().lower().split())
 
 
 def anls(prediction: str, answers: list[str], choices: list[str] | None = None) -> float:
-    """Average Normalized Levenshtein Similarity with threshold 0.5 (DocVQA), per sample.
+    """Average Normalized Levenshtein Similarity, threshold 0.5, per sample, as lmms-eval's
+    ``anls`` metric (DocVQA tasks) computes it.
 
-    Both strings are lowercased and whitespace is stripped and collapsed to single
-    spaces. Per reference, NL = lev(pred, ref) / max(len(pred), len(ref)) and
-    s = 1 - NL if NL < 0.5 else 0; the score is the max over references. As in the
-    official DocVQA evaluation the boundary is exclusive: NL = 0.5 (s = 0.5) scores 0.
-    Two empty strings have similarity 1. The benchmark ANLS is the mean of these values.
+    The distance is taken between the normalised strings (stripped, lowercased, runs of
+    whitespace collapsed to one space), but divided by the longer of the two strings as
+    given (their ``upper()`` lengths, before normalising). NL is the smallest such ratio
+    over references; the score is 1 - NL, set to 0 when it is below 0.5. So a similarity
+    of exactly 0.5 ("76" for "70") keeps 0.5: the harness's boundary. The official DocVQA
+    definition sets NL >= 0.5 to 0 (Biten et al.), which gives 0 there; this follows the
+    harness. Two empty strings score 1. The benchmark ANLS is the mean of these values.
     """
-    pred = _anls_text(prediction)
-    best = 0.0
+    pred = str(prediction)
+    ratios = []
     for ref in _references(answers):
-        ref = _anls_text(ref)
-        longest = max(len(pred), len(ref))
-        distance = levenshtein(pred, ref) / longest if longest else 0.0
-        if distance < 0.5:
-            best = max(best, 1.0 - distance)
-    return best
+        longest = max(len(ref.upper()), len(pred.upper()))
+        ratios.append(levenshtein(_anls_text(pred), _anls_text(ref)) / longest if longest else 0.0)
+    similarity = 1.0 - min(ratios)
+    return similarity if similarity >= 0.5 else 0.0
 
 
 _VQA_NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "none": "0", "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
 }  # fmt: skip
-_VQA_ARTICLES = {"a", "an", "the"}
-_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
-_DECIMAL_MARK = "\x00"
+_VQA_ARTICLES = frozenset({"a", "an", "the"})
+# The marks the VQA processor removes or turns into spaces ('.', ':' and "'" are not among them).
+_VQA_PUNCTUATION = ';/[]"{}()=+\\_-><@`,?!'
+_DIGIT_COMMA_DIGIT = re.compile(r"(?<=\d),+(?=\d)")
+_PERIOD_NOT_BEFORE_DIGIT = re.compile(r"\.(?!\d)")
+
+
+def _contractions() -> dict[str, str]:
+    """Apostrophe-less spellings of common English contractions -> the spelling with the
+    apostrophe, so that "dont" and "don't" compare equal. Only forms that are not also
+    English words ("its", "hell", "well", "shed", "wed", "ill" stay as they are)."""
+    table = {f"{stem}nt": f"{stem}n't" for stem in (
+        "ai", "are", "ca", "could", "did", "does", "do", "had", "has", "have", "is", "might",
+        "must", "need", "ought", "sha", "should", "was", "were", "wo", "would")}  # fmt: skip
+    suffixes = {
+        "ve": ("could", "might", "must", "should", "would", "we", "they", "you", "who", "what", "where"),
+        "ll": ("how", "it", "somebody", "someone", "something", "they", "what", "who", "why", "you"),
+        "re": ("they", "what", "why", "you", "there"),
+        "d": ("he", "how", "it", "someone", "something", "there", "they", "where", "who", "you"),
+        "s": ("he", "how", "somebody", "someone", "that", "there", "what", "when", "where", "who", "why"),
+    }
+    for suffix, stems in suffixes.items():
+        table.update({stem + suffix: f"{stem}'{suffix}" for stem in stems})
+    table.update({"oclock": "o'clock", "maam": "ma'am", "yall": "y'all", "twas": "'twas"})
+    return table
+
+
+_VQA_CONTRACTIONS = _contractions()
 
 
 def normalize_vqa(text: str) -> str:
-    """Simplified VQA answer normalisation.
+    """VQA answer normalisation in the steps of lmms-eval's VQAv2 scoring (its
+    ``EvalAIAnswerProcessor``: ``process_punctuation`` then ``process_digit_article``).
 
-    Lowercase; drop commas between digits ("1,000" -> "1000"); keep a period between
-    digits (a decimal point); drop apostrophes ("don't" -> "dont"); replace every other
-    ASCII punctuation mark with a space; map number words zero..ten to digits; drop the
-    articles a/an/the; collapse whitespace. Unlike the official script there is no
-    contraction table and no special handling of punctuation next to spaces.
+    1. Newlines and tabs become spaces; the text is stripped.
+    2. Punctuation: for each mark of ``_VQA_PUNCTUATION``, when the text has that mark
+       next to a space, or has a comma between digits anywhere, every such mark is
+       deleted; otherwise each is replaced by a space. Then every '.' not followed by a
+       digit is deleted (at most 32 of them: the harness passes ``re.UNICODE`` where
+       ``re.sub`` takes its count). Apostrophes and colons are kept.
+    3. Lowercase, split on whitespace, map "none" and zero..ten to digits, drop a/an/the,
+       restore the apostrophe of common contractions ("dont" -> "don't"), join with spaces.
+
+    The harness's own contraction table (copied from EvalAI) has about 120 entries; the
+    table here is written from the same rule and covers the common ones, so a rare
+    contraction written without its apostrophe on one side only may compare unequal here.
     """
-    s = str(text).lower().replace("\n", " ").replace("\t", " ")
-    s = _DIGIT_COMMA.sub("", s)
-    s = _DECIMAL_POINT.sub(_DECIMAL_MARK, s).replace("'", "")
-    s = "".join(" " if ch in string.punctuation else ch for ch in s).replace(_DECIMAL_MARK, ".")
-    words = (_VQA_NUMBER_WORDS.get(w, w) for w in s.split())
-    return " ".join(w for w in words if w not in _VQA_ARTICLES)
+    s = str(text).replace("\n", " ").replace("\t", " ").strip()
+    drop_all = _DIGIT_COMMA_DIGIT.search(s) is not None
+    out = s
+    for mark in _VQA_PUNCTUATION:
+        if drop_all or (mark + " ") in s or (" " + mark) in s:
+            out = out.replace(mark, "")
+        else:
+            out = out.replace(mark, " ")
+    out = _PERIOD_NOT_BEFORE_DIGIT.sub("", out, count=32)
+    words = []
+    for word in out.lower().split():
+        word = _VQA_NUMBER_WORDS.get(word, word)
+        if word not in _VQA_ARTICLES:
+            words.append(_VQA_CONTRACTIONS.get(word, word))
+    return " ".join(words)
 
 
 def vqa_accuracy(prediction: str, answers: list[str], choices: list[str] | None = None) -> float:
-    """VQA accuracy: min(#annotator answers equal to the prediction / 3, 1).
+    """VQA accuracy as lmms-eval's VQAv2 task computes it.
 
-    Prediction and annotator answers are compared after ``normalize_vqa``. With 10 (or
-    more) annotator answers the official harness averages that formula over the leave-one-
-    out subsets (each answer held out in turn, the other n - 1 counted), so k matching
-    annotators give (k * min((k-1)/3, 1) + (n-k) * min(k/3, 1)) / n: 0.3, 0.6, 0.9, 1.0 for
-    k = 1..4 with n = 10. With fewer than 10 answers (e.g. a dataset storing one or a few
-    references) the plain min(k/3, 1) is used without leave-one-out.
+    Prediction and annotator answers are compared after ``normalize_vqa``. Each annotator
+    answer is held out in turn and the prediction scores min(#other answers equal to it / 3,
+    1); the score is the mean over the n held-out cases. So k matching answers of n give
+    (k * min((k-1)/3, 1) + (n-k) * min(k/3, 1)) / n: 0.3, 0.6, 0.9, 1.0 for k = 1..4 with
+    n = 10, and 2/3 for k = 2 of n = 3. A single reference would always score 0 under that
+    rule (nothing is left once it is held out), so with one reference the score is exact
+    match of the normalised strings instead: our choice, which the harness never meets
+    because VQAv2 has ten answers per question.
     """
     refs = [normalize_vqa(ref) for ref in _references(answers)]
     pred = normalize_vqa(prediction)
     matches = sum(ref == pred for ref in refs)
-    if len(refs) < 10:
-        return min(matches / 3.0, 1.0)
     n = len(refs)
+    if n == 1:
+        return float(matches == 1)
     held_out_match = min((matches - 1) / 3.0, 1.0) if matches else 0.0
     held_out_other = min(matches / 3.0, 1.0)
     return (matches * held_out_match + (n - matches) * held_out_other) / n
@@ -382,6 +444,67 @@ def token_f1(prediction: str, answers: list[str], choices: list[str] | None = No
         overlap = sum((Counter(pred) & Counter(ref_tokens)).values())
         best = max(best, _f1(overlap, len(pred), len(ref_tokens)))
     return best
+
+
+# --------------------------------------------------------------------------- extraction
+
+# Metrics that score a whole generated text: the reply is scored as it is (stripped).
+GENERATION_METRICS = frozenset({"rouge_l", "bleu"})
+# "The answer is", "Answer:", "The correct answer is", "Final answer:" at the start of a reply.
+_ANSWER_LEAD = re.compile(r"^(?:the\s+)?(?:final\s+|correct\s+)?answer(?:\s+is\b\s*:?|\s*:)\s*", re.IGNORECASE)
+# A letter alone ("B", "(B)", "B.", "B)", "b"), or a capital letter that opens a longer reply
+# ("B. red", "(B) red", "B) red", "B: red").
+_LETTER_ALONE = re.compile(r"\(?\s*([A-Za-z])\s*\)?\s*[.:)]?")
+_LETTER_LEADS = re.compile(r"\(?([A-Z])(?:\)|[.:)])\s+\S")
+
+
+def _chosen_option(text: str, choices: Sequence[str]) -> str | None:
+    """The option a multiple-choice reply picks, as the option's text; None if unclear."""
+    letters = string.ascii_uppercase[: len(choices)]
+    for pattern in (_LETTER_ALONE, _LETTER_LEADS):
+        found = pattern.fullmatch(text) if pattern is _LETTER_ALONE else pattern.match(text)
+        if found and found.group(1).upper() in letters:
+            return choices[letters.index(found.group(1).upper())]
+    said = normalize_squad(text)
+    named = [c for c in choices if normalize_squad(c) and normalize_squad(c) == said]
+    if not named:  # an option's text inside a longer reply, when exactly one option is named
+        named = [c for c in choices if normalize_squad(c) and f" {normalize_squad(c)} " in f" {said} "]
+    return named[0] if len(named) == 1 else None
+
+
+def extract_answer(metric: str, reply: str, choices: Sequence[str] | None = None) -> str:
+    """The answer in a generated reply, as the evaluation harnesses' filters reduce it
+    before scoring; every metric's scorer then sees the extracted answer.
+
+    - Every reply is stripped of surrounding whitespace.
+    - Generation metrics (``GENERATION_METRICS``) take the whole reply.
+    - Every other metric drops a leading "The answer is" / "Answer:" / "The correct answer
+      is" / "Final answer:" (case-insensitive).
+    - Multiple choice (``choices`` given) then takes the option the reply picks and returns
+      that option's text: a letter alone ("B", "(B)", "b."), a capital letter opening the
+      reply ("B. red", "(B) red", "B: red"), the option's text itself, or the one option
+      whose text the reply contains ("it is red" when only "red" is named). A reply that
+      picks no single option is kept as it is and scores 0 unless it is an option's text.
+    - Short answers then lose one trailing period ("Paris." -> "Paris"; "3.5" keeps its
+      decimal point).
+    """
+    text = str(reply).strip()
+    if metric in GENERATION_METRICS:
+        return text
+    text = _ANSWER_LEAD.sub("", text, count=1).strip() or text
+    if metric == "multiple_choice" and choices:
+        option = _chosen_option(text, list(choices))
+        return option if option is not None else text
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1].rstrip()
+    return text
+
+
+def score_reply(metric: str, reply: str, answers: list[str], choices: list[str] | None = None) -> tuple[str, float]:
+    """(extracted answer, its score): ``extract_answer`` then ``score``, as evaluation and
+    the RL reward use them."""
+    answer = extract_answer(metric, reply, choices)
+    return answer, score(metric, answer, answers, choices)
 
 
 # --------------------------------------------------------------------------- registry
