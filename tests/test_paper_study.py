@@ -182,6 +182,27 @@ def test_prepare_writes_tables_ids_and_reuses_the_draw(tmp_path):
     assert list(read_table(tmp_path / "data2" / "train" / "chartqa.parquet")["id"]) == first
 
 
+def test_prepare_appends_the_answer_format_instruction(tmp_path):
+    spec = _chartqa_with_rows(tmp_path, [fixtures.image(i) for i in range(4)])
+    _prepare(spec, {"train": 2, "test": 2}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
+    for role in ("train", "test"):
+        questions = read_table(tmp_path / "data" / role / "chartqa.parquet")["question"]
+        # lmms-eval's ChartQA post-prompt, the same line in both splits
+        assert all(q.endswith("?\nAnswer the question with a single word.") for q in questions)
+    custom = override(spec, instruction="Reply with a number.")
+    _prepare(custom, {"train": 2, "test": 2}, tmp_path / "ids", tmp_path / "custom", tmp_path / "rej.csv")
+    assert (
+        read_table(tmp_path / "custom" / "train" / "chartqa.parquet")["question"]
+        .str.endswith("?\nReply with a number.")
+        .all()
+    )
+    tables = {role: tmp_path / "bare" / role / "chartqa.parquet" for role in ("train", "test")}
+    drawn = {role: tmp_path / "ids" / f"chartqa.{role}.json" for role in ("train", "test")}
+    bare = PrepareSettings(sizes={"train": 2, "test": 2}, seed=0, instructions=False)
+    sample_dataset(spec, tables["train"], tables["test"], drawn["train"], drawn["test"], tmp_path / "r.csv", bare)
+    assert read_table(tables["train"])["question"].str.endswith("?").all()
+
+
 def test_prepare_stops_at_a_corrupt_image_naming_dataset_config_and_row(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
     with pytest.raises(

@@ -143,7 +143,9 @@ def test_error_and_format_profiles_show_in_the_pool(tmp_path):
     rejects = pd.read_csv(tmp_path / "rejects.csv")
     assert rejects["source_image"].nunique() == 20 == len(rejects)
     assert len(read_table(out)) == 100 - 5 * (rejects["item"] == -1).sum() - (rejects["item"] >= 0).sum()
-    wrong = SynthesizeSettings(generators=[{"name": "w", "error_rate": 1.0, "style": "target_form"}], images=20)
+    wrong = SynthesizeSettings(
+        generators=[{"name": "w", "error_rate": 1.0, "style": "target_form"}], images=20, instructions=False
+    )  # bare questions, to find the restated facts by their question
     synthesize("count_shapes", train, out, tmp_path / "rejects.csv", None, wrong)
     pool = read_table(out)
     source = read_table(train).set_index("id")

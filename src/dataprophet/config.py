@@ -73,6 +73,7 @@ class Study:
     registry: str = "config/datasets"  # paper scale: the registry folder
     registry_overrides: str | None = None  # paper scale: a yaml of per-dataset changes
     on_bad_rows: str = "error"  # paper scale: "error" stops, "skip" writes a rejects file
+    instructions: bool = GenerateSettings.instructions  # answer-format instructions on the questions
     model: ModelSettings = field(default_factory=ModelSettings)
     compute: ComputeSettings = field(default_factory=ComputeSettings)
     image_size: int = 64
@@ -98,11 +99,15 @@ class Study:
     # Each stage's settings, built from the config sections (the rules render them as flags).
 
     def generate_settings(self) -> GenerateSettings:
-        return GenerateSettings(sizes=self.sizes, seed=self.seed, image_size=self.image_size)
+        return GenerateSettings(
+            sizes=self.sizes, seed=self.seed, image_size=self.image_size, instructions=self.instructions
+        )
 
     def prepare_settings(self) -> PrepareSettings:
         sizes = {k: self.sizes[k] for k in ("train", "test")}
-        return PrepareSettings(sizes=sizes, seed=self.seed, on_bad_rows=self.on_bad_rows)
+        return PrepareSettings(
+            sizes=sizes, seed=self.seed, on_bad_rows=self.on_bad_rows, instructions=self.instructions
+        )
 
     def base_settings(self) -> BaseSettings:
         return BaseSettings(model_spec=self.tiny_model, training=self.pretrain)
@@ -261,6 +266,7 @@ class Study:
             requests_per_minute=s.requests_per_minute,
             timeout=s.timeout,
             max_retries=s.max_retries,
+            instructions=self.instructions,
         )
 
     def synthetic_select_settings(self) -> SyntheticSelectSettings:
@@ -482,6 +488,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
         registry=registry,
         registry_overrides=overrides,
         on_bad_rows=config.get("on_bad_rows", "error"),
+        instructions=bool(config.get("instructions", Study.instructions)),
         model=_section(ModelSettings, config.get("model", {}), "model"),
         compute=_section(ComputeSettings, config.get("compute", {}), "compute"),
         image_size=int(config.get("image_size", 64)),

@@ -210,6 +210,7 @@ class GenerateSettings(Settings):
     sizes: dict  # {"pretrain": n, "train": n, "test": n}
     seed: int = 0
     image_size: int = 64
+    instructions: bool = True  # append each dataset's answer-format instruction (data.instructions)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,6 +220,7 @@ class PrepareSettings(Settings):
     sizes: dict  # {"train": n, "test": n}
     seed: int = 0
     on_bad_rows: BadRows = "error"  # "error" stops at the first bad row; "skip" writes a rejects file
+    instructions: bool = GenerateSettings.instructions
 
 
 # --------------------------------------------------------------------------- ground truth
@@ -581,6 +583,7 @@ class SynthesizeSettings(Settings):
     requests_per_minute: float = 0
     timeout: float = SyntheticSettings.timeout
     max_retries: int = SyntheticSettings.max_retries
+    instructions: bool = GenerateSettings.instructions  # the pair's metric's instruction on each question
 
     def __post_init__(self):
         super().__post_init__()

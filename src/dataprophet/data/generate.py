@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dataprophet.data.suite import generate_splits
+from dataprophet.data.instructions import instruction_for, with_instruction
+from dataprophet.data.suite import generate_splits, get_spec
 from dataprophet.io.contract import write_table
 from dataprophet.settings import GenerateSettings
 
@@ -18,11 +19,18 @@ SPLITS = ("pretrain", "test", "train")
 
 
 def generate(dataset: str, pretrain: Path, train: Path, test: Path, settings: GenerateSettings) -> None:
-    """Generate the three disjoint splits of ``dataset`` (sizes from ``settings.sizes``)."""
+    """Generate the three disjoint splits of ``dataset`` (sizes from ``settings.sizes``), with
+    its metric's answer-format instruction on every question when ``settings.instructions``
+    (the frozen mini testbed has it off: config/config.yaml)."""
     missing = [s for s in SPLITS if int(settings.sizes.get(s, 0)) <= 0]
     if missing:
         raise ValueError(f"sizes {settings.sizes} give no positive sample count for split(s) {missing}")
     sizes = {s: int(settings.sizes[s]) for s in SPLITS}
     splits = generate_splits(dataset, sizes, seed=settings.seed, image_size=settings.image_size)
+    if settings.instructions:
+        instruction = instruction_for(get_spec(dataset).metric)
+        for records in splits.values():
+            for record in records:
+                record["question"] = with_instruction(record["question"], instruction)
     for split, path in (("pretrain", pretrain), ("train", train), ("test", test)):
         write_table(splits[split], path)

@@ -2,6 +2,8 @@
 
 Each split is streamed through its adapter and sampled uniformly with a seed (20K train and
 1K test in the paper); the drawn ids are saved and reused on every rerun.
+Each question gets the dataset's answer-format instruction (``data.instructions``; the
+registry file's ``instruction:`` or its metric's default) unless ``instructions`` is off.
 Rows that break the contract stop the job with the file, row and reason, or, with
 ``on_bad_rows="skip"``, go to a rejects file that the log counts.
 Reproduce: ``snakemake --configfile config/paper.yaml results/paper/data/train/chartqa.parquet``
@@ -15,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from dataprophet.data.adapters import AdapterError, LazyImage
+from dataprophet.data.instructions import instruction_for, with_instruction
 from dataprophet.data.registry import load_registry
 from dataprophet.data.sampling import sample_split
 from dataprophet.io.atomic import write_csv
@@ -65,6 +68,9 @@ def sample_dataset(
             bad = unreadable + bad
         if not kept:
             raise ValueError(f"{where}: no usable rows (asked for {n})")
+        if settings.instructions:
+            instruction = instruction_for(spec.metric, spec.instruction)
+            kept = [{**r, "question": with_instruction(r["question"], instruction)} for r in kept]
         tables[role] = kept
         bad_rows += [{"role": role, **r} for r in bad]
         report[role] = {"asked": n, "kept": len(kept), "rejected": len(bad)}

@@ -79,11 +79,12 @@ class DatasetSpec:
     fields: dict[str, str | None] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     download: str | None = None
+    instruction: str | None = None  # None: the metric's default (data.instructions); "": none
     config_file: str = ""
 
 
 REQUIRED_KEYS = ("name", "paper_name", "family", "metric", "adapter", "train", "test")
-TOP_KEYS = frozenset(REQUIRED_KEYS + ("fields", "options", "download"))
+TOP_KEYS = frozenset(REQUIRED_KEYS + ("fields", "options", "download", "instruction"))
 SOURCE_KEYS = frozenset(f.name for f in dc_fields(Source))
 
 
@@ -188,6 +189,9 @@ def parse_spec(raw: Any, where: str, expected_name: str | None = None) -> Datase
     fields = _mapping(where, "fields", raw.get("fields"))
     options = _mapping(where, "options", raw.get("options"))
     _check_fields(where, "", adapter, fields, options)
+    instruction = raw.get("instruction")
+    if instruction is not None and not isinstance(instruction, str):
+        raise _fail(where, "instruction", f"expected a line of text ('' for none), got {instruction!r}")
     return DatasetSpec(
         name=name,
         paper_name=str(raw["paper_name"]),
@@ -199,6 +203,7 @@ def parse_spec(raw: Any, where: str, expected_name: str | None = None) -> Datase
         fields=fields,
         options=options,
         download=raw.get("download"),
+        instruction=instruction,
         config_file=where,
     )
 

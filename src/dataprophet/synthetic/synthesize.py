@@ -6,7 +6,8 @@ into equal disjoint shares, one per generator, by a seeded permutation. Each ima
 request for ``pairs_per_image`` pairs (``dataprophet.synthetic.pairs``); each reply is
 validated, and each pair kept becomes one contract row (id ``<image id>-<generator>-<k>``,
 the source's dataset, family and metric (exact match for a multiple-choice source: a pair
-has no options), the image, the pair) with two more columns:
+has no options), the image, the pair, the question followed by that metric's answer-format
+instruction unless ``instructions`` is off) with two more columns:
 ``generator`` and ``source_image``. Rejected replies and pairs go to ``rejects`` (CSV) with
 their reason, and the log counts them by reason.
 
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dataprophet.data.instructions import instruction_for, with_instruction
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import decode_image, read_table, write_table
 from dataprophet.settings import SynthesizeSettings
@@ -87,16 +89,18 @@ def rows_of(source: dict, generator: str, reply: str, settings: SynthesizeSettin
     """Contract rows and rejects of one reply about one source row."""
     pairs, rejects = parse_reply(reply, settings.pairs_per_image, settings.max_answer_words)
     sid = str(source["id"])
+    metric = METRIC_WITHOUT_CHOICES.get(source["metric"], source["metric"])
+    instruction = instruction_for(metric) if settings.instructions else ""
     rows = [
         {
             "id": f"{sid}-{generator}-{p['item']}",
             "dataset": source["dataset"],
             "family": source["family"],
             "image": source["image"],
-            "question": p["question"],
+            "question": with_instruction(p["question"], instruction),
             "answers": [p["answer"]],
             "choices": None,
-            "metric": METRIC_WITHOUT_CHOICES.get(source["metric"], source["metric"]),
+            "metric": metric,
             "generator": generator,
             "source_image": sid,
         }

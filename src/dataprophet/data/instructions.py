@@ -1,0 +1,57 @@
+"""Answer-format instructions: the line appended to every question of a dataset.
+
+A general instruction model answers a bare question in a sentence, which exact match,
+relaxed accuracy and ANLS score near zero. The evaluation harnesses therefore append a
+per-task instruction to the question (lmms-eval's ``post_prompt``: ChartQA "Answer the
+question with a single word.", DocVQA "Answer the question using a single word or
+phrase."). Here every dataset gets one, by its metric unless its registry file says
+``instruction:``, and it is written into the ``question`` column when the contract tables
+are made (``prepare``, ``generate``, ``synthesize``), so training, evaluation and feature
+extraction all see the same text.
+
+Multiple choice asks for the option's text, not its letter as lmms-eval's multiple-choice
+tasks do, because the fine-tuning target of a multiple-choice row is the correct option's
+text and training and evaluation must share one prompt; evaluation accepts a letter too
+(``truth.scoring.extract_answer``).
+"""
+
+from __future__ import annotations
+
+SHORT = "Answer the question using a single word or phrase."
+
+# The default instruction of each metric; "" = none (free-text generation is asked for in
+# the question itself, e.g. "Describe the chart.").
+BY_METRIC: dict[str, str] = {
+    "exact_match": SHORT,
+    "anls": SHORT,
+    "token_f1": SHORT,
+    "vqa_accuracy": SHORT,
+    "relaxed_numeric": SHORT,
+    "spatial_ratio": SHORT,
+    "relaxed_accuracy": "Answer the question with a single word.",
+    "multiple_choice": "Answer with the correct option's text from the given choices directly.",
+    "rouge_l": "",
+    "bleu": "",
+}
+
+
+def instruction_for(metric: str, override: str | None = None) -> str:
+    """The instruction for a dataset scored by ``metric``: ``override`` when given (a
+    registry file's ``instruction:``; "" means none), else the metric's default."""
+    if override is not None:
+        return str(override).strip()
+    if metric not in BY_METRIC:
+        raise KeyError(f"no default instruction for metric {metric!r}; known: {', '.join(sorted(BY_METRIC))}")
+    return BY_METRIC[metric]
+
+
+def with_instruction(question: str, instruction: str) -> str:
+    """``question``, then a newline and ``instruction`` (as lmms-eval joins its post-prompt);
+    unchanged when the instruction is empty or already ends the question."""
+    question = str(question).rstrip()
+    if not instruction or question.endswith(instruction):
+        return question
+    return f"{question}\n{instruction}"
+
+
+__all__ = ["BY_METRIC", "SHORT", "instruction_for", "with_instruction"]
