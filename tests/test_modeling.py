@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import torch
 from PIL import Image
 
@@ -84,3 +86,44 @@ def test_answers_end_with_im_end_even_when_eos_is_another_token(tiny_parts):
     assert end_of_turn_ids(other.tokenizer) == [im_end, other.tokenizer.convert_tokens_to_ids("<|endoftext|>")]
     assert answer_ids(other, "red")[-1] == im_end
     assert end_of_turn_ids(tokenizer) == [im_end]  # the tiny tokenizer's eos is <|im_end|> already
+
+
+def test_half_precision_policy_loads_upcasts_trains_and_saves_in_bfloat16(tiny_parts, tmp_path):
+    """The paper recipe's precision policy at tiny size: weights loaded in bf16, the trainable
+    ones upcast to float32 for the optimizer, the frozen towers left in bf16, and the result
+    written in bf16 (half the size on disk), with two data-loader worker processes."""
+    from safetensors import safe_open
+
+    from dataprophet.data.suite import generate_splits
+    from dataprophet.io.contract import write_table
+    from dataprophet.model.finetune import finetune
+    from dataprophet.model.modeling import load_base, load_finetuned, load_model, save_model_dir
+    from dataprophet.model.train import apply_freezing
+    from dataprophet.settings import TrainSettings
+
+    _, processor, model, _ = tiny_parts
+    save_model_dir(model, processor, tmp_path / "base")
+    write_table(generate_splits("chart_bar", {"train": 8}, seed=1)["train"], tmp_path / "train.parquet")
+    settings = TrainSettings(
+        method="full", max_steps=2, batch_size=4, learning_rate=1e-3, freeze_vision=True, freeze_projector=True,
+        load_dtype="bfloat16", save_dtype="bfloat16", dataloader_workers=2, save_steps=10,
+    )  # fmt: skip
+    loaded = load_model(tmp_path / "base", dtype="bfloat16")
+    apply_freezing(loaded, settings)
+    dtypes = {p.dtype for p in loaded.parameters() if p.requires_grad}
+    frozen = {p.dtype for p in loaded.model.vision_tower.parameters()}
+    assert dtypes == {torch.float32} and frozen == {torch.bfloat16}
+
+    finetune(tmp_path / "base", tmp_path / "train.parquet", tmp_path / "ft", tmp_path / "ckpt", settings)
+    files = list((tmp_path / "ft").glob("*.safetensors"))
+    assert files
+    for path in files:
+        with safe_open(str(path), "pt") as f:
+            assert {f.get_tensor(k).dtype for k in f.keys()}  # noqa: SIM118 (a safetensors handle) == {torch.bfloat16}
+    config = json.loads((tmp_path / "ft" / "config.json").read_text())
+    assert config.get("dtype", config.get("torch_dtype")) == "bfloat16"
+    tuned, base = load_finetuned(tmp_path / "base", tmp_path / "ft"), load_base(tmp_path / "base")
+    vision = dict(base.model.vision_tower.named_parameters())
+    assert all(torch.equal(p, vision[n].bfloat16().float()) for n, p in tuned.model.vision_tower.named_parameters())
+    lm = dict(base.model.language_model.named_parameters())
+    assert any(not torch.equal(p, lm[n].bfloat16().float()) for n, p in tuned.model.language_model.named_parameters())

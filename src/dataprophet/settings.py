@@ -131,6 +131,7 @@ class TrainSettings(Settings):
         "max_tiles": 1,
         "max_steps": 0,
         "epochs": 0,
+        "dataloader_workers": 0,
     }
 
     method: TrainMethod = "lora"
@@ -149,6 +150,13 @@ class TrainSettings(Settings):
     freeze_vision: bool = True
     freeze_projector: bool = True
     bf16: bool = False
+    # Precision policy. ``load_dtype`` is the dtype the weights are loaded in; when it is not
+    # float32, the trainable ones are upcast to float32 and the frozen ones stay in it, as
+    # LLaMA-Factory does with `bf16: true` (its default, `pure_bf16: false`). ``save_dtype``
+    # is the dtype the trained weights are written in (evaluation loads them in its own).
+    load_dtype: Dtype = "float32"
+    save_dtype: Dtype = "float32"
+    dataloader_workers: int = 0  # processes that decode and tile images beside training
     gradient_checkpointing: bool = False
     save_steps: int = 50
     logging_steps: int = 10

@@ -20,7 +20,7 @@ def finetune(base: Path, train: Path, out: Path, checkpoints: Path, settings: Tr
     set_threads(threads)
     frame = read_table(train, validate=True)
     processor = load_processor(base, settings.max_tiles)
-    model = load_model(base)
+    model = load_model(base, dtype=settings.load_dtype)
     log = run_training(model, processor, frame, settings, out, checkpoints, save_full_model=False)
     print(f"fine-tune {train}: {log['global_step']} steps, loss {log['train_loss']:.3f}, {log['train_seconds']} s")
     return log

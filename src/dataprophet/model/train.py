@@ -25,13 +25,43 @@ from dataprophet.model.encoding import EncodedDataset, TrainCollator
 
 
 def apply_freezing(model, settings: TrainSettings) -> None:
-    """Freeze the vision tower / projector as the paper's toolkit does by default."""
+    """Freeze the vision tower / projector as the paper's toolkit does by default; with
+    weights loaded in half precision (``settings.load_dtype``), upcast the trainable ones to
+    float32 and leave the frozen ones as loaded (LLaMA-Factory's policy without pure_bf16)."""
     if settings.freeze_vision:
         for p in model.model.vision_tower.parameters():
             p.requires_grad_(False)
     if settings.freeze_projector:
         for p in model.model.multi_modal_projector.parameters():
             p.requires_grad_(False)
+    if settings.load_dtype != "float32":
+        for p in model.parameters():
+            if p.requires_grad:
+                p.data = p.data.float()
+
+
+def cast_saved_weights(folder: Path, dtype: str) -> None:
+    """Rewrite every safetensors file in ``folder`` with its floating-point tensors in
+    ``dtype`` (and config.json's dtype), one file at a time; works on what any strategy
+    (DDP, FSDP, ZeRO) saved, since it reads the files, not the wrapped model."""
+    from safetensors.torch import load_file, save_file
+
+    target = getattr(torch, dtype)
+    for path in sorted(folder.glob("*.safetensors")):
+        tensors = load_file(str(path))
+        if all(not t.is_floating_point() or t.dtype == target for t in tensors.values()):
+            continue
+        cast = {k: (t.to(target) if t.is_floating_point() else t).contiguous() for k, t in tensors.items()}
+        partial = path.with_name(path.name + ".partial")
+        save_file(cast, str(partial), metadata={"format": "pt"})
+        os.replace(partial, path)
+    config = folder / "config.json"
+    if config.exists():
+        values = json.loads(config.read_text())
+        for key in ("dtype", "torch_dtype"):
+            if key in values:
+                values[key] = dtype
+        config.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
 
 
 def wrap_lora(model, settings: TrainSettings):
@@ -116,7 +146,7 @@ def _training_arguments(settings: TrainSettings, checkpoint_dir: Path, on_gpu: b
         ddp_find_unused_parameters=False,  # frozen towers are excluded from DDP, nothing else is unused
         report_to=[],
         disable_tqdm=not sys.stderr.isatty(),  # a bar on a terminal; in logs, the loss every logging_steps
-        dataloader_num_workers=0,
+        dataloader_num_workers=settings.dataloader_workers,
         remove_unused_columns=False,
     )
 
@@ -172,6 +202,8 @@ def train(
         model = model.merge_and_unload()
         with atomic_dir(out_dir) as tmp:
             save_model_dir(model, processor, tmp)
+            if settings.save_dtype != "float32":
+                cast_saved_weights(tmp, settings.save_dtype)
             (tmp / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
     else:
         _save_distributed(trainer, processor, log, Path(out_dir))
@@ -197,6 +229,8 @@ def _save_distributed(trainer, processor, log: dict, out_dir: Path) -> None:
     trainer.save_model(str(staging))
     accelerator.wait_for_everyone()
     if is_main_process():
+        if log["settings"]["save_dtype"] != "float32":
+            cast_saved_weights(staging, log["settings"]["save_dtype"])
         save_processor_files(processor, staging)
         (staging / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
         if out_dir.exists():
