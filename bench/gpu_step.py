@@ -18,8 +18,12 @@ and the GPU-hours the paper study would take on this GPU at the measured speed
 Reproduce on one GPU (replaces the calculated estimate in docs/compute_estimate.md with a measurement):
     python bench/gpu_step.py --steps 20
     python bench/gpu_step.py --steps 20 --gradient-checkpointing --batch-size 16
-Calculated estimate only (no model is built, runs anywhere):
+Calculated estimate only (no model is built, runs anywhere): the study as config/paper.yaml
+sets it up, from each dataset's tile count (typical image sizes, or those of the prepared
+tables with --data results/paper/data/train), with the selection and synthetic mixtures:
     python bench/gpu_step.py --estimate-only
+the same at one assumed tile count for every sample (the sensitivity table of the docs):
+    python bench/gpu_step.py --estimate-only --tiles 4
 CPU smoke check (toy-sized config, float32; the printed numbers mean nothing):
     python bench/gpu_step.py --tiny --steps 2 --warmup 1
 
@@ -512,6 +516,121 @@ def run(args) -> None:
 # --------------------------------------------------------------------------------------------
 # Calculated estimate (no model)
 
+# A typical image of each paper dataset, (width, height) in pixels, as its card or paper
+# describes the images; approximate and NOT measured here. `--data DIR` measures the real
+# sizes from the prepared tables instead (DIR/<dataset>.parquet, e.g. results/paper/data/train).
+TYPICAL_IMAGE_SIZE = {
+    "ocr_vqa": (500, 750),  # book covers, portrait
+    "screenqa": (1080, 1920),  # RICO phone screenshots, portrait
+    "chartqa": (800, 600),  # Statista / Pew / OWID chart images
+    "chart2text": (800, 557),  # Statista charts
+    "docvqa": (1700, 2200),  # scanned letter-size pages
+    "finance_qa": (1700, 2200),  # financial report pages
+    "a_okvqa": (640, 480),  # COCO
+    "vc_gvqa": (500, 375),  # Visual Genome / GQA
+    "open_spatial": (1024, 768),  # OpenImages
+    "clevr_relation": (480, 320),  # CLEVR renders
+    "clevr_counting": (480, 320),
+    "tallyqa": (640, 480),  # COCO and Visual Genome
+    "geomverse": (600, 600),  # rendered geometry figures
+    "mapqa": (1000, 600),  # US choropleth maps
+}
+# The paper study's other training runs, each one epoch over a 280K mixture whose images come
+# from all 14 sources (costed at the mean tile count): the selection stage's 44 mixtures
+# (1 uniform, 14 targets x DataProphet / oracle / ICONS, 1 ICONS consensus) and the
+# synthetic pool's 29 (1 uniform, 14 targets x DataProphet / ICONS).
+MIXTURE_FINETUNES = {"selection (Table 3 left)": 44, "synthetic pool (Table 3 right)": 29}
+MIXTURE_SAMPLES = 280_000
+
+
+def processor_tiles(width: int, height: int, max_tiles: int) -> int:
+    """The 448px tiles (thumbnail included) InternVL's image processor makes of one image of
+    this size: transformers' GOT-OCR2 processor, as the workflow configures it."""
+    from PIL import Image
+    from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
+
+    processor = GotOcr2ImageProcessorPil(
+        size={"height": 448, "width": 448}, crop_to_patches=max_tiles > 1, min_patches=1, max_patches=max_tiles
+    )
+    return int(processor(images=[Image.new("RGB", (width, height))], return_tensors="pt")["pixel_values"].shape[0])
+
+
+def measured_sizes(folder: Path, limit: int = 200) -> dict[str, tuple[int, int]]:
+    """The median (width, height) of the first ``limit`` images of each contract table in ``folder``."""
+    import io
+
+    import pyarrow.parquet as pq
+    from PIL import Image
+
+    sizes = {}
+    for path in sorted(Path(folder).glob("*.parquet")):
+        images = pq.read_table(path, columns=["image"]).column("image").to_pylist()[:limit]
+        dims = [Image.open(io.BytesIO(b)).size for b in images]
+        if dims:
+            sizes[path.stem] = (int(statistics.median(w for w, _ in dims)), int(statistics.median(h for _, h in dims)))
+    if not sizes:
+        raise SystemExit(f"--data {folder}: no contract tables (*.parquet) found")
+    return sizes
+
+
+def paper_max_tiles() -> int:
+    """``evaluate.max_tiles`` of config/paper.yaml (training and features use the same)."""
+    import yaml
+
+    return int(yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())["evaluate"].get("max_tiles", 1))
+
+
+def estimate_by_dataset(args) -> dict:
+    """GPU-hours of the paper study as configured, from each dataset's own tile count."""
+    shape = Shape.from_dict(load_config_dict(args.config, tiny=args.tiny))
+    max_tiles = args.max_tiles or paper_max_tiles()
+    sizes = measured_sizes(args.data) if args.data else TYPICAL_IMAGE_SIZE
+    text, answer, s = args.text_tokens, args.answer_tokens, STUDY
+    print(f"CALCULATED ESTIMATE (not a measurement): paper study GPU-hours, InternVL3-2B, max_tiles {max_tiles}")
+    print(f"image sizes: {'median of ' + str(args.data) if args.data else 'typical sizes (TYPICAL_IMAGE_SIZE)'}")
+    print(f"{'dataset':<16}{'size':>11}{'tiles':>7}{'tiles@6':>9}{'tiles@12':>10}{'tokens':>8}")
+    per = {}
+    for name, (w, h) in sizes.items():
+        tiles = processor_tiles(w, h, max_tiles)
+        seq = tiles * shape.tokens_per_tile + 2 + text
+        per[name] = {"tiles": tiles, "seq": seq}
+        more = [processor_tiles(w, h, n) for n in (6, 12)]
+        print(f"{name:<16}{f'{w}x{h}':>11}{tiles:>7}{more[0]:>9}{more[1]:>10}{seq:>8}")
+    flops = {"fine-tune": 0.0, "evaluate": 0.0, "features": 0.0}
+    for name, p in per.items():
+        tiles, seq = p["tiles"], p["seq"]
+        train = shape.train_flops(tiles, seq, args.train_vision, recompute=True)[1]  # with checkpointing
+        gen = args.long_gen_tokens if name == "chart2text" else args.gen_tokens
+        feature = (
+            2 * tiles * (shape.vit_forward_per_tile() + shape.proj_forward_per_tile())
+            + shape.lm_forward(seq)
+            + 3 * shape.lm_forward(args.feature_text_tokens)
+        )
+        p["train"] = train
+        flops["fine-tune"] += s["train_samples"] * s["epochs"] * train
+        flops["evaluate"] += s["eval_models"] * s["test_samples"] * shape.eval_flops(tiles, seq - answer, gen)
+        flops["features"] += (args.source_subsample + s["test_samples"]) * feature
+    mean_train = statistics.fmean(p["train"] for p in per.values())
+    for label, runs in MIXTURE_FINETUNES.items():
+        flops[f"mixtures, {label}"] = runs * MIXTURE_SAMPLES * mean_train
+    print()
+    print(f"{'H100 SXM hours':<40}" + "".join(f"{f'{u:.0%} util':>10}" for u in args.mfu))
+    # Decoding is bound by memory traffic and kernel launches, not FLOPs: charge each decode step.
+    batches = math.ceil(s["eval_models"] * s["test_samples"] / args.eval_batch_size)
+    decode_h = batches * ((s["targets"] - 1) * args.gen_tokens + args.long_gen_tokens) * args.decode_step_ms / 3.6e6
+    hours = {}
+    for part, value in flops.items():
+        hours[part] = [value / (989.4e12 * u) / 3600 + (decode_h if part == "evaluate" else 0.0) for u in args.mfu]
+        print(f"{part:<40}" + "".join(f"{h:>10.1f}" for h in hours[part]))
+    total = [sum(h[i] for h in hours.values()) for i in range(len(args.mfu))]
+    print(f"{'total (ICONS and RL not in)':<40}" + "".join(f"{h:>10.1f}" for h in total))
+    print(
+        f"Fine-tunes with activation checkpointing; evaluation with {args.decode_step_ms:g} ms per decode step "
+        f"(batch {args.eval_batch_size}); features over {args.source_subsample:,} samples per source and the 1K "
+        f"test samples per target; mixtures at the mean tile count over the sources."
+    )
+    return {"max_tiles": max_tiles, "datasets": per, "hours": hours, "total": total}
+
 
 def estimate(args) -> None:
     """GPU-hours of the paper study by calculation, at assumed MFU (docs/compute_estimate.md)."""
@@ -589,7 +708,9 @@ def parse_args(argv=None):
     p.add_argument("--train-vision", action="store_true", help="also train the vision tower (default: frozen)")
     p.add_argument("--batch-size", type=int, default=None, help="per-GPU samples per step (default 8; 2 tiny)")
     p.add_argument("--eval-batch-size", type=int, default=None, help="default 64 (2 with --tiny)")
-    p.add_argument("--tiles", type=int, default=4, help="448px tiles per sample (thumbnail included)")
+    p.add_argument(
+        "--tiles", type=int, default=None, help="448px tiles per sample (default 4; --estimate-only: by dataset)"
+    )
     p.add_argument("--text-tokens", type=int, default=100, help="question + answer + template tokens")
     p.add_argument("--answer-tokens", type=int, default=20, help="supervised answer tokens (in --text-tokens)")
     p.add_argument("--gen-tokens", type=int, default=None, help="tokens generated in eval (default 10; 4 tiny)")
@@ -603,7 +724,9 @@ def parse_args(argv=None):
     g.add_argument("--mfu", type=float, nargs="+", default=[0.35, 0.40], help="assumed utilisation(s)")
     g.add_argument("--long-gen-tokens", type=int, default=256, help="Chart2Text caption budget")
     g.add_argument("--decode-step-ms", type=float, default=30.0, help="one batched decode step on H100")
-    g.add_argument("--source-subsample", type=int, default=20_000, help="feature samples per source")
+    g.add_argument("--source-subsample", type=int, default=5_000, help="feature samples per source (paper.yaml)")
+    g.add_argument("--max-tiles", type=int, default=None, help="per-dataset estimate: default paper.yaml's")
+    g.add_argument("--data", type=Path, default=None, help="measure image sizes from these contract tables")
     g.add_argument("--feature-text-tokens", type=int, default=60, help="tokens of a text-only feature pass")
     args = p.parse_args(argv)
     if args.device is None:
@@ -614,6 +737,10 @@ def parse_args(argv=None):
         args.eval_batch_size = 2 if args.tiny else 64
     if args.gen_tokens is None:
         args.gen_tokens = 4 if args.tiny else 10
+    by_dataset = args.estimate_only and args.tiles is None
+    args.by_dataset = by_dataset
+    if args.tiles is None:
+        args.tiles = 4
     if args.steps < 1 or args.warmup < 0 or args.tiles < 1:
         p.error("--steps and --tiles must be at least 1, --warmup at least 0")
     if not 0 < args.answer_tokens < args.text_tokens:
@@ -626,7 +753,7 @@ def main(argv=None) -> None:
     if args.device == "cpu":
         torch.set_num_threads(1)
     if args.estimate_only:
-        estimate(args)
+        estimate_by_dataset(args) if args.by_dataset else estimate(args)
         return
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         sys.exit("no CUDA device: run on a GPU, or use --tiny (CPU smoke check) or --estimate-only")

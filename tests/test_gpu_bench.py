@@ -126,8 +126,36 @@ def test_tiny_benchmark_runs_on_cpu(tmp_path):
     assert "(4 new tokens)" in out
 
 
-def test_estimate_only_prints_the_calculated_table(tmp_path):
+def test_the_processor_gives_one_tile_untiled_and_seven_for_a_photo_at_six():
+    gpu_step = _bench_module()
+    assert gpu_step.processor_tiles(640, 480, 1) == 1
+    # 4:3 at max 6 tiles: a 3x2 grid (6 tiles) plus the thumbnail
+    assert gpu_step.processor_tiles(640, 480, 6) == 7
+    assert gpu_step.processor_tiles(448, 448, 6) == 1  # a 1x1 grid has no thumbnail
+
+
+def test_estimate_by_dataset_uses_each_dataset_s_tiles_and_measured_sizes(tmp_path):
+    from dataprophet.data.suite import generate_splits
+    from dataprophet.io.contract import write_table
+
     out = _run("--estimate-only", tmp_path=tmp_path).stdout
+    assert "max_tiles 1" in out and "typical sizes" in out  # config/paper.yaml: one tile
+    assert re.search(r"docvqa\s+1700x2200\s+1\s+7\s+13", out), out
+    assert "mixtures, selection (Table 3 left)" in out and "total (ICONS and RL not in)" in out
+    for name in ("chart_bar", "doc_form"):
+        write_table(generate_splits(name, {"train": 3}, seed=0)["train"], tmp_path / "data" / f"{name}.parquet")
+    measured = _run("--estimate-only", "--data", str(tmp_path / "data"), "--max-tiles", "6", tmp_path=tmp_path).stdout
+    assert "max_tiles 6" in measured and "median of" in measured
+    assert re.search(r"chart_bar\s+64x64\s+1\s", measured), measured
+    gpu_step = _bench_module()
+    args = gpu_step.parse_args(["--estimate-only", "--max-tiles", "6", "--mfu", "0.35"])
+    more = gpu_step.estimate_by_dataset(args)
+    fewer = gpu_step.estimate_by_dataset(gpu_step.parse_args(["--estimate-only", "--mfu", "0.35"]))
+    assert more["total"][0] > 4 * fewer["total"][0]  # tiles drive the cost
+
+
+def test_estimate_only_prints_the_calculated_table(tmp_path):
+    out = _run("--estimate-only", "--tiles", "4", tmp_path=tmp_path).stdout
     assert "CALCULATED ESTIMATE (not a measurement)" in out
     assert "A100-80GB" in out and "H100 SXM" in out
     assert "samples: train / eval / features" in out and "280,000 / 210,000" in out

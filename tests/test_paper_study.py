@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from netguard.guarded import offline_env
+from PIL import Image
 from workflow_run import snakemake_command
 
 from dataprophet.config import ConfigError, load_study, load_study_file
@@ -270,6 +271,30 @@ def test_fetch_base_from_a_local_copy_checks_and_records_it(tmp_path, tiny_parts
     assert json.loads((tmp_path / "base" / "base_source.json").read_text())["local_dir"] == str(
         (tmp_path / "ckpt").resolve()
     )
+
+
+def test_the_system_prompt_is_recorded_with_the_base_and_used_by_every_prompt(tmp_path, tiny_parts):
+    from dataprophet.model.encoding import chat_prompt, encode_example
+    from dataprophet.model.modeling import SYSTEM_PROMPTS, load_processor
+    from dataprophet.rl.grpo import prompt_dataset
+
+    _, processor, model, _ = tiny_parts
+    save_model_dir(model, processor, tmp_path / "ckpt")
+    fetch_base(tmp_path / "bare", ModelSettings(local_dir=str(tmp_path / "ckpt")))
+    bare = load_processor(tmp_path / "bare")
+    assert bare.system_prompt is None and "system" not in chat_prompt(bare, "What?")
+    fetch_base(tmp_path / "base", ModelSettings(local_dir=str(tmp_path / "ckpt"), system_prompt="intern_vl"))
+    loaded = load_processor(tmp_path / "base")
+    prompt = chat_prompt(loaded, "What?")
+    assert prompt.startswith("<|im_start|>system\n" + SYSTEM_PROMPTS["intern_vl"] + "<|im_end|>\n<|im_start|>user")
+    image = Image.new("RGB", (64, 64))
+    with_system, without = encode_example(loaded, image, "What?", "7"), encode_example(bare, image, "What?", "7")
+    assert len(with_system["input_ids"]) > len(without["input_ids"])
+    answer = [t for t in with_system["labels"] if t != -100]
+    assert answer == [t for t in without["labels"] if t != -100]  # the loss stays on the answer only
+    frame = pd.DataFrame([{"question": "What?", "image": fixtures.image(0), "answers": ["7"], "choices": None,
+                           "metric": "exact_match"}])  # fmt: skip
+    assert prompt_dataset(frame, loaded)[0]["prompt"][0]["role"] == "system"
 
 
 def test_fetch_base_refuses_remote_code_and_pickles(tmp_path, tiny_parts):

@@ -243,6 +243,18 @@ def test_open_spatial_turn_pairs_and_regions(registry, tmp_path):
     assert Image.open(io.BytesIO(records[0]["image"])).size == (32, 32)
     plain = next(iter_records(override(spec, options={"draw_regions": False}), "train"))
     assert plain["image"] == raw
+    # The bench (test): the image named inside the text of a mapping, the boxes as text.
+    (bench,) = list(iter_records(spec, "test"))
+    assert bench["question"] == "How wide is Region [0]?" and bench["answers"] == ["It is 40 centimeters wide."]
+    raw = (tmp_path / "open_spatial" / "bench" / "images" / "sunrgbd" / "b1.jpg").read_bytes()
+    assert bench["image"] != raw and Image.open(io.BytesIO(bench["image"])).size == (32, 32)
+
+
+def test_a_dotted_field_reads_inside_a_mapping_and_names_the_key_when_missing(registry, tmp_path):
+    spec, _ = fixture_spec(registry, "open_spatial", tmp_path)
+    wrong = override(spec, test={"fields": {"image": "image_info.path"}})
+    with pytest.raises(AdapterError, match=r"column 'image_info.path' \(test.fields.image in .*open_spatial"):
+        list(iter_records(wrong, "test"))
 
 
 def _node(fn, *values):

@@ -186,6 +186,9 @@ class ModelSettings(Settings):
     id: str = "OpenGVLab/InternVL3-2B-hf"
     revision: str | None = None  # a tag or commit; pin it for an exactly repeatable study
     local_dir: str | None = None  # a pre-downloaded copy (clusters whose GPU nodes are offline)
+    # A system turn before every prompt: None keeps the checkpoint's chat template as it is
+    # (InternVL3-2B-hf's has none); a name of ``modeling.SYSTEM_PROMPTS`` or any text.
+    system_prompt: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

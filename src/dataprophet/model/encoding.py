@@ -12,10 +12,18 @@ import torch
 IGNORE_INDEX = -100
 
 
+def chat_messages(processor, question: str, image: bool = True) -> list[dict]:
+    """The conversation of one sample: the model's system turn when its folder names one
+    (``modeling.write_system_prompt``), then the user turn (image, question)."""
+    content = ([{"type": "image"}] if image else []) + [{"type": "text", "text": question}]
+    system = getattr(processor, "system_prompt", None)
+    head = [{"role": "system", "content": [{"type": "text", "text": system}]}] if system else []
+    return head + [{"role": "user", "content": content}]
+
+
 def chat_prompt(processor, question: str) -> str:
-    """The user turn (image then question) plus the assistant header, from the chat template."""
-    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": question}]}]
-    return processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    """The conversation (``chat_messages``) plus the assistant header, from the chat template."""
+    return processor.apply_chat_template(chat_messages(processor, question), add_generation_prompt=True, tokenize=False)
 
 
 def end_of_turn_ids(tokenizer) -> list[int]:

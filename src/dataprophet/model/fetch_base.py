@@ -56,8 +56,11 @@ def fetch_base(out: Path, settings: ModelSettings) -> dict:
 
     ``settings.local_dir`` is a copy already on disk (GPU nodes without internet); otherwise
     the hub snapshot of ``settings.id`` at ``settings.revision`` is downloaded, safetensors
-    and configs only.
+    and configs only. ``settings.system_prompt`` is recorded beside it
+    (``modeling.write_system_prompt``), so that every stage using the model adds it.
     """
+    from dataprophet.model.modeling import write_system_prompt  # imports torch: only when run
+
     with atomic_dir(out) as tmp:
         if settings.local_dir is not None:
             source = Path(settings.local_dir)
@@ -74,6 +77,7 @@ def fetch_base(out: Path, settings: ModelSettings) -> dict:
             )
             origin = {"id": settings.id, "revision": settings.revision}
         check_checkpoint(tmp)
+        write_system_prompt(tmp, settings.system_prompt)
         (tmp / "base_source.json").write_text(json.dumps(origin, indent=2, sort_keys=True) + "\n")
     print(f"base checkpoint from {origin} in {out}")
     return origin

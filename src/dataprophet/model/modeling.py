@@ -291,19 +291,60 @@ def load_processor(model_dir: str | Path, max_tiles: int = 1):
         from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
         template = _read_chat_template(model_dir) or tokenizer.chat_template or TINY_QWEN_CHAT_TEMPLATE
-        return _qwen_processor(Qwen2VLImageProcessorPil.from_pretrained(model_dir), tokenizer, template)
+        processor = _qwen_processor(Qwen2VLImageProcessorPil.from_pretrained(model_dir), tokenizer, template)
+        processor.system_prompt = _read_system_prompt(model_dir)
+        return processor
     if config.model_type != "internvl":
         raise ValueError(f"{model_dir}: model type {config.model_type!r}; this workflow runs InternVL and Qwen2.5-VL")
     image_processor = GotOcr2ImageProcessorPil.from_pretrained(model_dir)
     image_processor.crop_to_patches = max_tiles > 1
     image_processor.max_patches = max_tiles
     template = _read_chat_template(model_dir) or tokenizer.chat_template or TINY_CHAT_TEMPLATE
-    return _ImageOnlyProcessor(
+    processor = _ImageOnlyProcessor(
         image_processor=image_processor,
         tokenizer=tokenizer,
         image_seq_length=config.image_seq_length,
         chat_template=template,
     )
+    processor.system_prompt = _read_system_prompt(model_dir)  # see write_system_prompt
+    return processor
+
+
+# Named system prompts. "intern_vl": the default system message of LLaMA-Factory's
+# `intern_vl` chat template (src/llamafactory/data/template.py), the toolkit the paper
+# fine-tuned with, and of InternVL's own chat code; the -hf checkpoint's template has none.
+SYSTEM_PROMPTS = {
+    "intern_vl": (
+        "你是书生·万象，英文名是InternVL，是由上海人工智能实验室、清华大学及多家合作单位联合开发的多模态大语言模型。"
+    ),
+}
+PROMPT_FILE = "dataprophet_prompt.json"  # in a model folder: the system prompt its stages use
+
+
+def system_prompt_text(value: str | None) -> str | None:
+    """The text of a ``system_prompt`` setting: a name of ``SYSTEM_PROMPTS`` or the text itself."""
+    if value is None or not str(value).strip():
+        return None
+    return SYSTEM_PROMPTS.get(value, value)
+
+
+def write_system_prompt(model_dir: str | Path, value: str | None) -> None:
+    """Record in ``model_dir`` the system prompt every stage using this model adds (none: no file)."""
+    import json
+
+    text = system_prompt_text(value)
+    path = Path(model_dir) / PROMPT_FILE
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(json.dumps({"system_prompt": text}, ensure_ascii=False, indent=2) + "\n")
+
+
+def _read_system_prompt(model_dir: Path) -> str | None:
+    import json
+
+    path = model_dir / PROMPT_FILE
+    return json.loads(path.read_text())["system_prompt"] if path.exists() else None
 
 
 def _read_chat_template(model_dir: Path) -> str | None:

@@ -29,6 +29,7 @@ import torch
 
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import decode_image, read_table
+from dataprophet.model.encoding import chat_messages
 from dataprophet.settings import GrpoSettings
 from dataprophet.truth.scoring import score_reply
 
@@ -64,13 +65,14 @@ def target_score(completions, answers, metric, choices=None, **_) -> list[float]
     ]
 
 
-def prompt_dataset(frame: pd.DataFrame):
-    """A ``datasets.Dataset`` of chat prompts with their image and the reward's references."""
+def prompt_dataset(frame: pd.DataFrame, processor=None):
+    """A ``datasets.Dataset`` of chat prompts (``encoding.chat_messages``: the model's system
+    turn, if any, then image and question) with their image and the reward's references."""
     from datasets import Dataset
 
     rows = [
         {
-            "prompt": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": r["question"]}]}],
+            "prompt": chat_messages(processor, r["question"]),
             "image": decode_image(r["image"]),
             "answers": list(r["answers"]),
             "choices": list(r["choices"]) if r["choices"] is not None else None,
@@ -159,7 +161,7 @@ def run_grpo(base, prompts, out, curve, checkpoints, settings: GrpoSettings, thr
         model=model,
         reward_funcs=reward,
         args=grpo_config(settings, Path(checkpoints), on_gpu),
-        train_dataset=prompt_dataset(frame),
+        train_dataset=prompt_dataset(frame, processor),
         processing_class=processor,
         peft_config=lora_config(settings) if settings.method == "lora" else None,
     )

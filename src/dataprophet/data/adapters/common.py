@@ -48,16 +48,34 @@ class RowContext:
         return AdapterError(f"{self.dataset}: {message}")
 
     def column(self, row: dict, key: str) -> Any:
-        """The value of logical field ``key``; a missing column names the yaml key to fix."""
+        """The value of logical field ``key``; a missing column names the yaml key to fix.
+        A dotted name ("image_info.file_path") reads a key inside a mapping column, also one
+        stored as text (``"{'file_path': ...}"``, as some hub exports store dict columns)."""
         name = self.fields.get(key)
-        if name is None or name not in row:
+        found, value = self._lookup(row, name, key)
+        if not found:
             raise self.fail(f"column {name!r} ({self.where(key)}) not found; columns are {_clip(row)}")
-        return row[name]
+        return value
 
     def optional(self, row: dict, key: str) -> Any:
         """Like ``column`` but None when the field is unset or absent (optional fields only)."""
         name = self.fields.get(key)
-        return row.get(name) if name is not None else None
+        return self._lookup(row, name, key)[1] if name is not None else None
+
+    def _lookup(self, row: dict, name: str | None, key: str) -> tuple[bool, Any]:
+        if name is None:
+            return False, None
+        if name in row:
+            return True, row[name]
+        head, _, rest = name.partition(".")
+        if not rest or head not in row:
+            return False, None
+        value = stringified_literal(row[head], self, key)
+        for part in rest.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return False, None
+            value = value[part]
+        return True, value
 
     def item(self, item: Any, key: str, container: str) -> Any:
         """A key inside a nested item (e.g. one entry of a ``qa`` list)."""
@@ -176,6 +194,21 @@ def image_bytes(value: Any, image_root: str | None, suffix: str, ctx: RowContext
 def text(value: Any) -> str:
     """A stripped string ('' for None) from a text-like source value."""
     return "" if value is None else str(value).strip()
+
+
+def stringified_literal(value: Any, ctx: RowContext, key: str) -> Any:
+    """A list or mapping written as text read back (``stringified_list``); else ``value``."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        import ast
+
+        try:
+            parsed = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise ctx.fail(
+                f"{key} looks like a mapping but does not parse: {value[:60]!r} ({ctx.where(key)})"
+            ) from None
+        return parsed if isinstance(parsed, dict) else value
+    return stringified_list(value, ctx, key)
 
 
 def stringified_list(value: Any, ctx: RowContext, key: str) -> Any:

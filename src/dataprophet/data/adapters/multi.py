@@ -11,7 +11,7 @@ import io
 import json
 import re
 
-from dataprophet.data.adapters.common import RowContext, answer_list, text
+from dataprophet.data.adapters.common import RowContext, answer_list, stringified_list, text
 from dataprophet.data.adapters.single import extract
 
 # the_cauldron's builder appended an instruction asking for a short answer on its own line
@@ -157,7 +157,7 @@ def open_spatial(row: dict, index: int, ctx: RowContext) -> list[dict]:
     container = ctx.fields["qa"]
     human, gpt = ctx.options["human"], ctx.options["gpt"]
     triples, qa_index, pending = [], 0, None
-    for turn in ctx.column(row, "qa") or []:
+    for turn in stringified_list(ctx.column(row, "qa"), ctx, "qa") or []:
         speaker = text(ctx.item(turn, "speaker", container))
         value = _clean_turn(text(ctx.item(turn, "text", container)))
         if speaker == human:
@@ -168,7 +168,7 @@ def open_spatial(row: dict, index: int, ctx: RowContext) -> list[dict]:
     triples = [t for t in triples if t[1] and t[2]]
     if not triples:
         return []
-    boxes = ctx.optional(row, "regions")
+    boxes = stringified_list(ctx.optional(row, "regions"), ctx, "regions")
     draw = (lambda data: _draw_regions(data, boxes)) if ctx.options.get("draw_regions") and boxes else None
     image = ctx.image(ctx.column(row, "image"), transform=draw)
     rid = ctx.row_id(row, index)
