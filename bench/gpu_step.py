@@ -40,6 +40,7 @@ activation recomputation not counted; ``HFU`` adds one forward of the checkpoint
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import math
@@ -543,16 +544,23 @@ MIXTURE_FINETUNES = {"selection (Table 3 left)": 44, "synthetic pool (Table 3 ri
 MIXTURE_SAMPLES = 280_000
 
 
+@functools.cache
+def _image_processor(max_tiles: int):
+    from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
+
+    return GotOcr2ImageProcessorPil(
+        size={"height": 448, "width": 448}, crop_to_patches=max_tiles > 1, min_patches=1, max_patches=max_tiles
+    )
+
+
+@functools.cache
 def processor_tiles(width: int, height: int, max_tiles: int) -> int:
     """The 448px tiles (thumbnail included) InternVL's image processor makes of one image of
     this size: transformers' GOT-OCR2 processor, as the workflow configures it."""
     from PIL import Image
-    from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
 
-    processor = GotOcr2ImageProcessorPil(
-        size={"height": 448, "width": 448}, crop_to_patches=max_tiles > 1, min_patches=1, max_patches=max_tiles
-    )
-    return int(processor(images=[Image.new("RGB", (width, height))], return_tensors="pt")["pixel_values"].shape[0])
+    pixels = _image_processor(max_tiles)(images=[Image.new("RGB", (width, height))], return_tensors="pt")
+    return int(pixels["pixel_values"].shape[0])
 
 
 def measured_sizes(folder: Path, limit: int = 200) -> dict[str, tuple[int, int]]:

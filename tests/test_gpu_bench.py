@@ -101,10 +101,12 @@ def test_flop_formula_matches_flop_counter(train_vision):
     assert counter.get_total_flops() == 2 * per_sample
 
 
-def _run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+def _run(*args: str, tmp_path: Path, timeout: int = 120) -> subprocess.CompletedProcess:
     netlog = tmp_path / "network_attempts.log"
     env = offline_env(netlog, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="", HF_HUB_OFFLINE="1")
-    result = subprocess.run([sys.executable, str(BENCH), *args], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(BENCH), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert not netlog.exists() or not netlog.read_text().strip(), netlog.read_text()
     return result
@@ -138,13 +140,15 @@ def test_estimate_by_dataset_uses_each_dataset_s_tiles_and_measured_sizes(tmp_pa
     from dataprophet.data.suite import generate_splits
     from dataprophet.io.contract import write_table
 
-    out = _run("--estimate-only", tmp_path=tmp_path).stdout
+    out = _run("--estimate-only", tmp_path=tmp_path, timeout=600).stdout
     assert "max_tiles 1" in out and "typical sizes" in out  # config/paper.yaml: one tile
     assert re.search(r"docvqa\s+1700x2200\s+1\s+7\s+13", out), out
     assert "mixtures, selection (Table 3 left)" in out and "total (ICONS and RL not in)" in out
     for name in ("chart_bar", "doc_form"):
         write_table(generate_splits(name, {"train": 3}, seed=0)["train"], tmp_path / "data" / f"{name}.parquet")
-    measured = _run("--estimate-only", "--data", str(tmp_path / "data"), "--max-tiles", "6", tmp_path=tmp_path).stdout
+    measured = _run(
+        "--estimate-only", "--data", str(tmp_path / "data"), "--max-tiles", "6", tmp_path=tmp_path, timeout=600
+    ).stdout
     assert "max_tiles 6" in measured and "median of" in measured
     assert re.search(r"chart_bar\s+64x64\s+1\s", measured), measured
     gpu_step = _bench_module()
