@@ -544,6 +544,14 @@ MIXTURE_FINETUNES = {"selection (Table 3 left)": 44, "synthetic pool (Table 3 ri
 MIXTURE_SAMPLES = 280_000
 
 
+def feature_flops(shape, tiles: int, seq: int, text_tokens: int) -> float:
+    """FLOPs of one sample's features from the frozen base: an image pass (vision tower and
+    projector), an answer-NLL pass over the whole sample (image again, question, answer) and
+    three short text-only passes (question, answer, question + answer)."""
+    image = tiles * (shape.vit_forward_per_tile() + shape.proj_forward_per_tile())
+    return 2 * image + shape.lm_forward(seq) + 3 * shape.lm_forward(text_tokens)
+
+
 @functools.cache
 def _image_processor(max_tiles: int):
     from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
@@ -609,11 +617,7 @@ def estimate_by_dataset(args) -> dict:
         tiles, seq = p["tiles"], p["seq"]
         train = shape.train_flops(tiles, seq, args.train_vision, recompute=True)[1]  # with checkpointing
         gen = args.long_gen_tokens if name == "chart2text" else args.gen_tokens
-        feature = (
-            2 * tiles * (shape.vit_forward_per_tile() + shape.proj_forward_per_tile())
-            + shape.lm_forward(seq)
-            + 3 * shape.lm_forward(args.feature_text_tokens)
-        )
+        feature = feature_flops(shape, tiles, seq, args.feature_text_tokens)
         p["train"] = train
         flops["fine-tune"] += s["train_samples"] * s["epochs"] * train
         flops["evaluate"] += s["eval_models"] * s["test_samples"] * shape.eval_flops(tiles, seq - answer, gen)
@@ -655,12 +659,7 @@ def estimate(args) -> None:
     eval_long = shape.eval_flops(tiles, prompt, args.long_gen_tokens)
     # Features of the frozen base model: image pass (vision + projector), answer-NLL pass (image +
     # question + answer), three short text-only passes (question, answer, question+answer).
-    feat_per_sample = (
-        tiles * (shape.vit_forward_per_tile() + shape.proj_forward_per_tile())
-        + tiles * (shape.vit_forward_per_tile() + shape.proj_forward_per_tile())
-        + shape.lm_forward(seq)
-        + 3 * shape.lm_forward(args.feature_text_tokens)
-    )
+    feat_per_sample = feature_flops(shape, tiles, seq, args.feature_text_tokens)
     n_feat = s["sources"] * args.source_subsample + s["targets"] * s["test_samples"]
     # Decoding is bound by memory traffic and kernel launches, not FLOPs: charge each decode step.
     decode_steps = (

@@ -12,10 +12,10 @@ import torch
 IGNORE_INDEX = -100
 
 
-def chat_messages(processor, question: str, image: bool = True) -> list[dict]:
+def chat_messages(processor, question: str) -> list[dict]:
     """The conversation of one sample: the model's system turn when its folder names one
     (``modeling.write_system_prompt``), then the user turn (image, question)."""
-    content = ([{"type": "image"}] if image else []) + [{"type": "text", "text": question}]
+    content = [{"type": "image"}, {"type": "text", "text": question}]
     system = getattr(processor, "system_prompt", None)
     head = [{"role": "system", "content": [{"type": "text", "text": system}]}] if system else []
     return head + [{"role": "user", "content": content}]

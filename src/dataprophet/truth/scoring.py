@@ -466,9 +466,10 @@ def _chosen_option(text: str, choices: Sequence[str]) -> str | None:
         if found and found.group(1).upper() in letters:
             return choices[letters.index(found.group(1).upper())]
     said = normalize_squad(text)
-    named = [c for c in choices if normalize_squad(c) and normalize_squad(c) == said]
+    options = [(c, normalize_squad(c)) for c in choices]
+    named = [c for c, norm in options if norm and norm == said]
     if not named:  # an option's text inside a longer reply, when exactly one option is named
-        named = [c for c in choices if normalize_squad(c) and f" {normalize_squad(c)} " in f" {said} "]
+        named = [c for c, norm in options if norm and f" {norm} " in f" {said} "]
     return named[0] if len(named) == 1 else None
 
 
