@@ -30,6 +30,8 @@ Choices made where the paper is silent (each also stated at the function concern
 from __future__ import annotations
 
 import math
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,6 +231,65 @@ def load_features(path: str | Path, name: str | None = None) -> FeatureSet:
         optional = data["nll_eot"] if "nll_eot" in data.files else None
         fs = FeatureSet(**{f: data[f] for f in (*EMBEDDING_FIELDS, "nll", "ids")}, nll_eot=optional)
     return fs.validate(label)
+
+
+CHUNK_ROWS = 65536  # rows per chunk when a feature file is streamed (iter_features)
+
+
+def _npy_member(archive: zipfile.ZipFile, field: str, label: str):
+    """An open ``<field>.npy`` member of a ``.npz``, positioned at its data, with its shape and dtype."""
+    handle = archive.open(f"{field}.npy")
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+    if fortran or dtype.hasobject or not shape:
+        handle.close()
+        raise ValueError(f"{label}: array {field} is not a C-ordered numeric or string array of rows")
+    return handle, shape, dtype
+
+
+def iter_features(path: str | Path, name: str | None = None, rows: int = CHUNK_ROWS) -> Iterator[FeatureSet]:
+    """The feature file ``path`` (written by ``save_features``) as validated chunks of at most
+    ``rows`` rows, read member by member from the ``.npz`` so that only one chunk of each
+    array is in memory at a time (per-sample selection over pools of any size). Errors name
+    ``name`` (or the path) and the rows of the chunk."""
+    path = Path(path)
+    label = name or str(path)
+    if rows < 1:
+        raise ValueError(f"{label}: rows per chunk must be at least 1, got {rows}")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{label}: not a readable feature file ({exc})") from None
+    with archive:
+        files = {Path(n).stem for n in archive.namelist()}
+        missing = [f for f in (*EMBEDDING_FIELDS, "nll", "ids") if f not in files]
+        if missing:
+            raise ValueError(f"{label}: feature file lacks arrays {missing}")
+        fields = (*EMBEDDING_FIELDS, "nll", "ids", *(("nll_eot",) if "nll_eot" in files else ()))
+        members = {f: _npy_member(archive, f, label) for f in fields}
+        try:
+            n = members["nll"][1][0]
+            short = {f: shape for f, (_, shape, _) in members.items() if shape[0] != n}
+            if short:
+                raise ValueError(f"{label}: arrays {sorted(short)} do not have nll's {n} rows (shapes {short})")
+            for start in range(0, n, rows):
+                count = min(rows, n - start)
+                chunk = {}
+                for field, (handle, shape, dtype) in members.items():
+                    width = math.prod(shape[1:])
+                    data = handle.read(count * width * dtype.itemsize)
+                    if len(data) != count * width * dtype.itemsize:
+                        raise ValueError(f"{label}: array {field} ends before its row {start + count}")
+                    chunk[field] = np.frombuffer(data, dtype=dtype).reshape(count, *shape[1:])
+                eot = chunk.pop("nll_eot", None)
+                where = f"{label} (the chunk from row {start}; rows below count from there)"
+                yield FeatureSet(**chunk, nll_eot=eot).validate(where)
+        finally:
+            for handle, _, _ in members.values():
+                handle.close()
 
 
 # --------------------------------------------------------------------------- factors

@@ -3,7 +3,7 @@
 The pool is every dataset's synthetic table (``dataprophet synthesize``), its features the
 frozen base model's (``dataprophet features`` on the split ``synthetic``). For each target
 T, every pool pair u gets the per-sample score m(u) = QSim(u,T) * ASim(u,T) * ISim(u,T) *
-PPL({u}) / PPL(T), in one pass over the stored features (``select-samples``' arithmetic), and
+PPL({u}) / PPL(T), in one streamed pass over the stored features (``select-samples``' arithmetic), and
 the ``budget`` best (or, with ``threshold``, every pair with m(u) >= it) form DataProphet's
 mixture. Also from the pool: the uniform mixture (a
 seeded random ``budget`` pairs, one for every target) and ICONS' warm-up subset (a seeded
@@ -24,7 +24,6 @@ Reproduce: ``snakemake results/mini/selection/generator_share.csv`` (the rule
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -32,9 +31,9 @@ import pandas as pd
 from dataprophet.analysis import paper
 from dataprophet.io.atomic import atomic_path, write_csv
 from dataprophet.io.contract import read_table, write_table
-from dataprophet.prophet.factors import load_features
+from dataprophet.prophet.factors import FeatureSet, load_features
 from dataprophet.selection.allocation import select_top_k
-from dataprophet.selection.select_samples import sample_factors
+from dataprophet.selection.select_samples import stream_factors
 from dataprophet.settings import SyntheticSelectSettings
 
 EXTRA = ("generator", "source_image")
@@ -55,18 +54,17 @@ def read_pool(tables: list[Path]) -> pd.DataFrame:
     return pool
 
 
-def pool_features(paths: list[Path], ids: pd.Series) -> SimpleNamespace:
-    """The feature files' arrays stacked, in the order of ``ids`` (checked to match)."""
-    sets = [load_features(p, f"synthetic features {p}") for p in paths]
-    stacked = SimpleNamespace(
-        **{f: np.concatenate([getattr(s, f) for s in sets]) for f in ("q", "a", "i", "nll", "ids")}
-    )
-    if list(stacked.ids) != ids.astype(str).tolist():
+def pool_scores(paths: list[Path], ids: pd.Series, targets: dict[str, FeatureSet]) -> dict[str, pd.Series]:
+    """Each pool pair's m(u) for each target, the feature files streamed in order (their ids
+    checked against ``ids``, the pool tables' rows)."""
+    scored = stream_factors(paths, targets, columns=("m",))
+    first = next(iter(scored.values()))  # every target's frame has the pool's ids in file order
+    if first.index.tolist() != ids.astype(str).tolist():
         raise ValueError(
             "the synthetic feature files do not hold the synthetic tables' rows in order; rerun "
             "`dataprophet features` on the synthetic split"
         )
-    return stacked
+    return {target: frame["m"] for target, frame in scored.items()}
 
 
 def write_selection(rows: pd.DataFrame, out: Path) -> None:
@@ -131,7 +129,6 @@ def synthetic_select(
             f"budget {settings.budget} is larger than the synthetic pool ({len(frame)} pairs after validation); "
             f"lower 'synthetic.budget' or raise 'synthetic.images_per_dataset'"
         )
-    stacked = pool_features(features, frame["id"])
     by_target = {Path(p).stem: p for p in target_features}
     scored = list(dict.fromkeys([*settings.targets, *settings.score_targets]))
     unknown = [t for t in scored if t not in by_target]
@@ -140,9 +137,9 @@ def synthetic_select(
     indexed = frame.set_index("id", drop=False)
     table = pd.DataFrame({"source": frame["source"].to_numpy(), "generator": frame["generator"].to_numpy()})
     table.index = pd.Index(frame["id"].astype(str), name="id")
-    for target in scored:
-        factors = sample_factors(stacked, load_features(by_target[target], f"target {by_target[target]}"))
-        table[target] = factors["m"].to_numpy()
+    target_sets = {t: load_features(by_target[t], f"target {by_target[t]}") for t in scored}
+    for target, m in pool_scores(features, frame["id"], target_sets).items():
+        table[target] = m.to_numpy()
     chosen = {}
     for target in settings.targets:
         if settings.threshold is None:
