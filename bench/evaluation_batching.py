@@ -4,8 +4,8 @@ Uses a trained base model when one is given (e.g. the mini study's), else the ti
 built here with random weights; the data are a generated suite dataset's test samples.
 Reproduce:  python bench/evaluation_batching.py --samples 200 --batch-size 125
             python bench/evaluation_batching.py --model results/mini/models/base
-Prints samples/s for both and their ratio (the performance issue's target: at least 5x), and
-whether the answers agree.
+Prints samples/s for both (the fastest of ``--repeat`` runs: this 2-core VM varies by about
+20%) and their ratio (the performance issue's target: at least 5x), and whether the answers agree.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=125)
     parser.add_argument("--max-new-tokens", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest is printed")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -59,9 +60,12 @@ def main() -> None:
     answers = {}
     for batch in (1, args.batch_size):
         settings = EvalSettings(batch_size=batch, max_new_tokens=args.max_new_tokens)
-        started = time.perf_counter()
-        answers[batch] = generate_answers(model, processor, frame, settings)
-        timings[batch] = time.perf_counter() - started
+        runs = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            answers[batch] = generate_answers(model, processor, frame, settings)
+            runs.append(time.perf_counter() - started)
+        timings[batch] = min(runs)
     agree = sum(a == b for a, b in zip(answers[1], answers[args.batch_size])) / len(frame)
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, {args.threads} torch thread(s); model: {which}")
     print(f"{len(frame)} samples of {args.dataset}, up to {args.max_new_tokens} new tokens, greedy")

@@ -233,7 +233,7 @@ def load_features(path: str | Path, name: str | None = None) -> FeatureSet:
     return fs.validate(label)
 
 
-CHUNK_ROWS = 65536  # rows per chunk when a feature file is streamed (iter_features)
+CHUNK_ROWS = 16384  # rows per chunk when a feature file is streamed (iter_features): 32 MB at width 128
 
 
 def _npy_member(archive: zipfile.ZipFile, field: str, label: str):

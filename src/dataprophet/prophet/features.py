@@ -81,12 +81,14 @@ def text_embeddings(model, processor, texts: list[str], role: str, batch_size: i
 
 @torch.no_grad()
 def image_embeddings(model, processor, images: list, batch_size: int) -> np.ndarray:
-    """Projected image tokens (vision tower + projector), mean over tokens and tiles, L2-normalised."""
+    """Projected image tokens (vision tower + projector), mean over tokens and tiles, L2-normalised.
+    ``images``: PIL images or encoded image bytes (decoded one batch at a time, so a split's
+    decoded images are never all in memory: 20K paper-sized images would take about 12 GB)."""
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     out = []
     for start in batch_starts(len(images), batch_size, "image embeddings"):
-        chunk = images[start : start + batch_size]
+        chunk = [decode_image(x) if isinstance(x, bytes | bytearray) else x for x in images[start : start + batch_size]]
         pixels = processor.image_processor(images=chunk, return_tensors="pt")
         tiles = pixels["num_patches"].tolist() if "num_patches" in pixels else [1] * len(chunk)
         tokens = model.model.get_image_features(pixel_values=pixels["pixel_values"].to(device, dtype)).pooler_output
@@ -164,14 +166,13 @@ def extract(model, processor, frame: pd.DataFrame, batch_size: int, text_encoder
         q, a, qa = minilm_embeddings(questions), minilm_embeddings(answers), minilm_embeddings(joint)
     else:
         raise ValueError(f"text_encoder {text_encoder!r} is not one of 'mllm', 'minilm'")
-    images = [decode_image(b) for b in frame["image"]]
     nll, nll_eot = answer_nll(model, processor, frame, batch_size)
     return {
         "ids": np.asarray(frame["id"].tolist()),
         "q": q,
         "a": a,
         "qa": qa,
-        "i": image_embeddings(model, processor, images, batch_size),
+        "i": image_embeddings(model, processor, frame["image"].tolist(), batch_size),
         "nll": nll,
         "nll_eot": nll_eot,
     }
