@@ -135,3 +135,24 @@ def test_consensus_votes_at_the_percentile_and_breaks_ties_by_mean_score():
     assert list(ids) == ["b", "a", "c"]
     ids, _ = consensus(scores.assign(t2=[0.1, 0.7, 0.95, 0.2, 0.3]), 2, top_percent=40)
     assert list(ids) == ["b", "c"]  # c's mean (0.525) now beats a's (0.5)
+
+
+def test_one_gradients_job_groups_each_datasets_source_tables_with_its_val_table():
+    from pathlib import Path
+
+    from dataprophet.selection.gradients import group_sources
+
+    sources = [Path(p) for p in ("t/a.parquet", "p/a.parquet", "t/b.parquet", "p/b.parquet")]
+    groups = group_sources(sources, [Path("v/b.parquet"), Path("v/a.parquet")], [Path("g/b.npz"), Path("g/a.npz")])
+    assert groups == [
+        ([Path("t/b.parquet"), Path("p/b.parquet")], Path("v/b.parquet"), Path("g/b.npz")),
+        ([Path("t/a.parquet"), Path("p/a.parquet")], Path("v/a.parquet"), Path("g/a.npz")),
+    ]
+    with pytest.raises(ValueError, match=r"2 val tables but 1 output paths"):
+        group_sources(sources, [Path("v/a.parquet"), Path("v/b.parquet")], [Path("g/a.npz")])
+    with pytest.raises(ValueError, match=r"source tables \['t/b.parquet', 'p/b.parquet'\] match no val table"):
+        group_sources(sources, [Path("v/a.parquet")], [Path("g/a.npz")])
+    with pytest.raises(ValueError, match=r"val table v/c.parquet has no source table"):
+        group_sources(sources[:2], [Path("v/a.parquet"), Path("v/c.parquet")], [Path("g/a.npz"), Path("g/c.npz")])
+    with pytest.raises(ValueError, match=r"repeat a dataset name"):
+        group_sources(sources[:2], [Path("v/a.parquet"), Path("w/a.parquet")], [Path("g/a.npz"), Path("h/a.npz")])

@@ -444,6 +444,7 @@ class IconsSettings(Settings):
     batch_size: int = 16  # examples per batched gradient pass
     seed: int = 0  # the projection's seed
     top_percent: float = 20.0  # consensus: each target votes for its top 20% (ICONS' default)
+    jobs_per_dataset: bool = False  # one gradients job per dataset (GPU clusters) or per pool
 
 
 @dataclass(frozen=True, kw_only=True)

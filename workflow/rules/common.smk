@@ -108,6 +108,18 @@ def icons_sources(icons, dataset):
     return [f"{R}/data/train/{dataset}.parquet", f"{R}/data/pool/{dataset}.parquet"]
 
 
+def gradient_inputs(wildcards):
+    """The base, the pool's warm-up model, and the source and val tables of the job's datasets
+    (one, or every dataset when a job covers the pool)."""
+    names = [wildcards.dataset] if "dataset" in wildcards.keys() else DATASETS
+    return {
+        "base": f"{R}/models/base",
+        "warmup": f"{R}/models/ft/{ICONS_WARMUP[wildcards.icons]}",
+        "sources": [p for d in names for p in icons_sources(wildcards.icons, d)],
+        "val": [f"{R}/data/val/{d}.parquet" for d in names],
+    }
+
+
 def tables(split):
     return expand(f"{R}/data/{split}/{{d}}.parquet", d=DATASETS)
 

@@ -75,16 +75,24 @@ rule mixture:
         "--out {output.table} --ids {output.ids} {params.settings} > {log} 2>&1"
 
 
+# Gradient jobs: one per pool (icons or synthetic_icons; the warm-up model is loaded once for
+# all datasets), or, with selection.icons.jobs_per_dataset, one per (pool, dataset) to spread
+# the paper study's passes over GPUs.
+if STUDY.selection.icons.jobs_per_dataset:
+    GRADIENT_JOB = "{icons}/{dataset}"
+    GRADIENT_OUTPUTS = [f"{R}/features/{{icons}}/{{dataset}}.npz"]
+else:
+    GRADIENT_JOB = "{icons}"
+    GRADIENT_OUTPUTS = expand(f"{R}/features/{{{{icons}}}}/{{d}}.npz", d=DATASETS)
+
+
 rule gradients:
     conda:
         CONDA_ENV
     input:
-        base=f"{R}/models/base",
-        warmup=lambda wc: f"{R}/models/ft/{ICONS_WARMUP[wc.icons]}",
-        sources=lambda wc: icons_sources(wc.icons, wc.dataset),
-        val=f"{R}/data/val/{{dataset}}.parquet",
+        unpack(gradient_inputs),
     output:
-        f"{R}/features/{{icons}}/{{dataset}}.npz",
+        GRADIENT_OUTPUTS,
     wildcard_constraints:
         icons="icons|synthetic_icons",
     params:
@@ -93,9 +101,9 @@ rule gradients:
     resources:
         gpu=STUDY.compute.gpus_for("gradients"),
     log:
-        f"{R}/logs/gradients/{{icons}}/{{dataset}}.log",
+        f"{R}/logs/gradients/{GRADIENT_JOB}.log",
     benchmark:
-        f"{R}/benchmarks/gradients/{{icons}}/{{dataset}}.tsv"
+        f"{R}/benchmarks/gradients/{GRADIENT_JOB}.tsv"
     shell:
         "dataprophet gradients --base {input.base} --warmup {input.warmup} --sources {input.sources} "
         "--val {input.val} --out {output} --threads {threads} {params.settings} > {log} 2>&1"

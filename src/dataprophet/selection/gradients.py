@@ -1,4 +1,4 @@
-"""Stage ``gradients``: ICONS' gradient features of one dataset, in batched passes.
+"""Stage ``gradients``: ICONS' gradient features of each dataset, in batched passes.
 
 For every row of the dataset's source tables (its train and pool tables, or its synthetic
 pool) and of its validation table (as a target): the gradient of that example's mean answer-token loss with respect to
@@ -9,6 +9,8 @@ the layer's input x and the gradient g at its output, and the gradient of a line
 weight for example b is sum_t g[b, t] x[b, t]^T (``LoraGradients``). This equals a backward
 pass per example (tested) because examples in a batch never see each other: right padding
 with an attention mask, and the loss is a sum of per-example means.
+One job computes every dataset of a pool, loading the warm-up model once; with
+``selection.icons.jobs_per_dataset`` (GPU clusters) one job per dataset.
 Reproduce: ``snakemake results/mini/features/icons/chart_bar.npz`` (real data) or
 ``results/mini/features/synthetic_icons/chart_bar.npz`` (the synthetic pool, with the
 warm-up on it); the rule ``gradients`` calls ``dataprophet gradients``.
@@ -127,38 +129,62 @@ def load_warmed_up(base: Path, warmup: Path, dtype: str = "float32"):
     return model.to(inference_device())
 
 
+def group_sources(sources: list[Path], val: list[Path], out: list[Path]) -> list[tuple[list[Path], Path, Path]]:
+    """(source tables, val table, output) per dataset: a dataset's source tables are those whose
+    file name (stem) is its val table's, in the order given."""
+    if len(val) != len(out):
+        raise ValueError(f"{len(val)} val tables but {len(out)} output paths; give one output per val table")
+    names = [Path(v).stem for v in val]
+    if len(set(names)) != len(names):
+        raise ValueError(f"val tables repeat a dataset name: {names}")
+    unmatched = [str(p) for p in sources if Path(p).stem not in names]
+    if unmatched:
+        raise ValueError(f"source tables {unmatched} match no val table's dataset ({names})")
+    groups = []
+    for v, o in zip(val, out):
+        own = [Path(p) for p in sources if Path(p).stem == Path(v).stem]
+        if not own:
+            raise ValueError(f"val table {v} has no source table of the same name among --sources")
+        groups.append((own, Path(v), Path(o)))
+    return groups
+
+
 def gradients(
     base: Path,
     warmup: Path,
     sources: list[Path],
-    val: Path,
-    out: Path,
+    val: list[Path],
+    out: list[Path],
     settings: GradientSettings,
     threads: int = 1,
 ) -> dict:
-    """Projected gradients of one dataset: the rows of its ``sources`` tables (train and pool,
-    or the synthetic pool), as a source, and its ``val`` rows, as a target, to ``out`` (npz:
-    pool_ids, pool, val_ids, val)."""
+    """Projected gradients of each dataset of ``val``: the rows of its ``sources`` tables (those
+    of the same file name: train and pool, or the synthetic pool), as a source, and its val
+    rows, as a target, to the ``out`` path at the val table's position (npz: pool_ids, pool,
+    val_ids, val). The warm-up model is loaded once for all of them."""
     from dataprophet.model.modeling import load_processor, set_threads
 
+    groups = group_sources(sources, val, out)
     set_threads(threads)
-    source = pd.concat([read_table(p) for p in sources], ignore_index=True)
-    target = read_table(val)
+    frames = [(pd.concat([read_table(p) for p in own], ignore_index=True), read_table(v)) for own, v, _ in groups]
     processor = load_processor(base, settings.max_tiles)
     model = load_warmed_up(base, warmup)
-    started = time.time()
-    pool_grads = projected_gradients(model, processor, source, settings, f"{Path(sources[0]).stem} pool")
-    val_grads = projected_gradients(model, processor, target, settings, f"{Path(val).stem} val")
-    seconds = time.time() - started
-    with atomic_path(out) as tmp, open(tmp, "wb") as handle:
-        np.savez(
-            handle,
-            pool_ids=np.asarray(source["id"].astype(str), dtype=str),
-            pool=pool_grads,
-            val_ids=np.asarray(target["id"].astype(str), dtype=str),
-            val=val_grads,
-        )
-    n = len(source) + len(target)
-    rate = n / max(seconds, 1e-9)
-    print(f"{Path(sources[0]).stem}: gradients of {n} examples in {seconds:.1f} s ({rate:.1f}/s) -> {out}")
-    return {"examples": n, "seconds": seconds}
+    totals = {"examples": 0, "seconds": 0.0}
+    for (_, v, path), (source, target) in zip(groups, frames):
+        started = time.time()
+        pool_grads = projected_gradients(model, processor, source, settings, f"{v.stem} pool")
+        val_grads = projected_gradients(model, processor, target, settings, f"{v.stem} val")
+        seconds = time.time() - started
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+            np.savez(
+                handle,
+                pool_ids=np.asarray(source["id"].astype(str), dtype=str),
+                pool=pool_grads,
+                val_ids=np.asarray(target["id"].astype(str), dtype=str),
+                val=val_grads,
+            )
+        n = len(source) + len(target)
+        print(f"{v.stem}: gradients of {n} examples in {seconds:.1f} s ({n / max(seconds, 1e-9):.1f}/s) -> {path}")
+        totals["examples"] += n
+        totals["seconds"] += seconds
+    return totals
