@@ -31,31 +31,15 @@ def main() -> None:
 
     import pandas as pd
     import torch
+    from bench_model import load_or_build
 
     from dataprophet.data.suite import generate_splits
-    from dataprophet.model.modeling import load_base, load_processor
     from dataprophet.settings import EvalSettings
     from dataprophet.truth.evaluate import generate_answers
 
     torch.set_num_threads(args.threads)
     frame = pd.DataFrame(generate_splits(args.dataset, {"test": args.samples}, seed=11)["test"])
-    if args.model is not None:
-        processor, model = load_processor(args.model), load_base(args.model).eval()
-        which = str(args.model)
-    else:
-        from dataprophet.model.modeling import (
-            TINY_CHAT_TEMPLATE,
-            TinyModelSpec,
-            build_processor,
-            build_tiny_model,
-            train_tokenizer,
-        )
-
-        spec = TinyModelSpec()
-        tokenizer = train_tokenizer(list(frame["question"]) + [a[0] for a in frame["answers"]], spec.vocab_size)
-        processor = build_processor(tokenizer, spec.image_size, 1, spec.image_seq_length, TINY_CHAT_TEMPLATE)
-        model = build_tiny_model(spec, tokenizer, seed=0).eval()
-        which = "tiny InternVL, random weights"
+    processor, model, which = load_or_build(args.model, frame)
     timings = {}
     answers = {}
     for batch in (1, args.batch_size):
