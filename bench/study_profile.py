@@ -13,7 +13,7 @@ base model). Multiplied by the stage's job count and divided by its job seconds,
 start-up share; it is an estimate, since a running job shares the page cache with the probes.
 
 Reproduce (on a finished mini study; runs in about a minute, no GPU):
-    python bench/study_profile.py --results results/mini
+    python bench/study_profile.py --results results/mini --config config/config.yaml
 The numbers in the README's "Compute budget" were printed by that command on the 2-core
 development machine.
 """
@@ -21,6 +21,7 @@ development machine.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -32,9 +33,35 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from dataprophet.analysis.cost import ICONS_STAGES, PROPHET_STAGES, TRUTH_STAGES, device_stage, stage_seconds  # noqa: E402
 from dataprophet.cli import COMMANDS  # noqa: E402
+from dataprophet.config import load_study_file  # noqa: E402
 
 # Stages whose jobs load a model before their first useful step.
 MODEL_STAGES = {"base", "finetune", "evaluate", "features", "gradients", "grpo", "icons_warmup"}
+
+
+# The ``threads`` entry each stage's rule runs with (workflow/rules/*.smk); other stages use one.
+THREADS_KEY = {
+    "base": "base",
+    "finetune": "finetune",
+    "grpo": "finetune",
+    "evaluate": "evaluate",
+    "features": "features",
+    "gradients": "features",
+}
+# Stages of the ground truth with the prophet (the issue's "ground truth and prophet stages").
+TRUTH_AND_PROPHET = ("base", *TRUTH_STAGES, *PROPHET_STAGES)
+
+
+def core_seconds(rows, threads: dict) -> tuple[float, float]:
+    """Core-seconds of (stage, jobs, job seconds, start-up per job) rows, with and without
+    start-up: each job occupies its rule's threads for its whole run."""
+    total = startup = 0.0
+    for stage, count, seconds, start in rows:
+        key = THREADS_KEY.get(device_stage(stage))  # a mixture's, warm-up's or RL job's rule
+        n = max(1, int(threads.get(key, 1))) if key else 1
+        total += seconds * n
+        startup += count * start * n
+    return total, total - startup
 
 
 def probe(code: str, repeats: int = 3) -> float:
@@ -63,7 +90,10 @@ def startup_code(stage: str, base: Path) -> str:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", type=Path, default=ROOT / "results" / "mini", help="a finished study's folder")
+    p.add_argument("--config", type=Path, default=ROOT / "config" / "config.yaml", help="that study's config")
+    p.add_argument("--cores", type=int, default=os.cpu_count(), help="cores the study ran on (default: this machine's)")
     args = p.parse_args(argv)
+    threads = load_study_file(args.config).threads
     per_stage = stage_seconds(args.results / "benchmarks", {})
     base = args.results / "models" / "base"
     probes: dict[str, float] = {}
@@ -92,6 +122,16 @@ def main(argv=None) -> None:
     print(f"  DataProphet (features..ablations)    {prophet:>8.0f} s   {prophet / truth:.1%} of the ground truth")
     print(f"  ICONS (warm-up, gradients, influence) {icons:>7.0f} s   {icons / truth:.1%} of the ground truth, "
           f"{icons / prophet:.1f}x DataProphet")  # fmt: skip
+    print()
+    print(f"shortest wall time the jobs allow on {args.cores} cores (job seconds x threads / cores)")
+    for label, subset in (
+        ("whole study", rows),
+        ("ground truth and prophet", [r for r in rows if r[0] in TRUTH_AND_PROPHET]),
+    ):
+        busy, without = core_seconds(subset, threads)
+        print(
+            f"  {label:<26}{busy / args.cores / 60:>6.1f} min   without start-up {without / args.cores / 60:>5.1f} min"
+        )
 
 
 if __name__ == "__main__":
