@@ -499,3 +499,55 @@ def test_synthetic_selection_takes_the_top_scores_or_a_threshold_and_counts_gene
     with pytest.raises(ValueError, match="larger than the synthetic pool"):
         synthetic_select(tables, features, [target], mixtures, scores, shares, SyntheticSelectSettings(
             budget=13, targets=("chart_bar",), warmup_samples=3))  # fmt: skip
+
+
+def test_the_pool_is_read_without_its_images_and_chosen_rows_whole_in_the_chosen_order(tmp_path):
+    from dataprophet.selection.synthetic_select import chosen_rows, read_pool
+
+    tables, _, _ = _pool(tmp_path, np.random.default_rng(0))
+    pool = read_pool(tables)
+    assert "image" not in pool.columns and len(pool) == 12
+    assert list(pool["source"]) == ["count_shapes"] * 6 + ["chart_bar"] * 6
+    whole = pd.concat([read_table(t) for t in tables], ignore_index=True).set_index("id")
+    ids = [pool["id"][7], pool["id"][2], pool["id"][11], pool["id"][0]]  # across both tables, not in file order
+    rows = chosen_rows(tables, pool, ids)
+    assert list(rows["id"]) == ids
+    assert list(rows["source"]) == ["chart_bar", "count_shapes", "chart_bar", "count_shapes"]
+    for column in ("image", "question", "generator", "source_image"):
+        assert list(rows[column]) == list(whole.loc[ids, column]), column
+
+
+def test_reading_some_rows_or_columns_keeps_file_order_and_names_what_is_missing(tmp_path):
+    tables, _, _ = _pool(tmp_path, np.random.default_rng(0))
+    whole = read_table(tables[0])
+    some = read_table(tables[0], ids=[whole["id"][4], whole["id"][1]])
+    assert list(some["id"]) == [whole["id"][1], whole["id"][4]]  # file order
+    assert list(read_table(tables[0], columns=["id", "generator"]).columns) == ["id", "generator"]
+    with pytest.raises(ValueError, match=r"count_shapes\.parquet: no column\(s\) \['colour'\]"):
+        read_table(tables[0], columns=["id", "colour"])
+    plain = tmp_path / "plain.parquet"
+    write_table(generate_splits("count_shapes", {"train": 2}, seed=0)["train"], plain)
+    from dataprophet.selection.synthetic_select import read_pool
+
+    with pytest.raises(
+        ValueError, match=r"not a synthetic table: .*plain\.parquet: no column\(s\) \['generator', 'source_image'\]"
+    ):
+        read_pool([plain])
+
+
+def test_rows_by_id_come_from_every_row_group_in_file_order(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from dataprophet.io import contract
+
+    monkeypatch.setattr(contract, "ROW_GROUP_ROWS", 2)
+    monkeypatch.setattr(contract, "READ_BATCH_ROWS", 2)
+    records = generate_splits("count_shapes", {"train": 6}, seed=0)["train"]
+    path = tmp_path / "grouped.parquet"
+    write_table(records, path)
+    assert pq.read_metadata(path).num_row_groups == 3
+    ids = [records[5]["id"], records[0]["id"], records[3]["id"]]
+    some = read_table(path, ids=ids)
+    assert list(some["id"]) == [records[0]["id"], records[3]["id"], records[5]["id"]]
+    assert some.equals(read_table(path).iloc[[0, 3, 5]].reset_index(drop=True))
+    assert read_table(path, ids=["no such id"]).empty

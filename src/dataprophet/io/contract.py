@@ -11,9 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dataprophet.io.atomic import atomic_path
+
+# Rows per parquet row group: a reader that wants some rows only (``read_table``'s ``ids``)
+# holds one group at a time, about 100 MB at the paper's image sizes, not a whole pool.
+ROW_GROUP_ROWS = 1024
+READ_BATCH_ROWS = ROW_GROUP_ROWS
 
 COLUMNS = ("id", "dataset", "family", "image", "question", "answers", "choices", "metric")
 
@@ -95,22 +101,57 @@ def write_table(records: list[dict], path: str | Path, validate: bool = True, ex
     columns = (*COLUMNS, *extra)
     table = pa.Table.from_pylist([{c: r[c] for c in columns} for r in records], schema=schema)
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS)
 
 
-def read_table(path: str | Path, validate: bool = False) -> pd.DataFrame:
-    """Read a contract table; with ``validate`` the rows are checked as on write."""
+def read_table(
+    path: str | Path, validate: bool = False, columns: list[str] | None = None, ids: list[str] | None = None
+) -> pd.DataFrame:
+    """Read a contract table; with ``validate`` the rows are checked as on write.
+
+    ``columns`` reads only those columns (the contract's are still required in the file), and
+    ``ids`` only the rows with those ids, in file order: a pool's images never need to be
+    read whole to choose from it."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"data table {path} does not exist")
-    table = pq.read_table(path)
-    missing = [c for c in COLUMNS if c not in table.column_names]
+    names = pq.read_schema(path).names
+    missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise ContractError(f"{path}: missing column(s) {missing}; the contract is {list(COLUMNS)}")
-    frame = table.to_pandas()
+    absent = [c for c in columns or () if c not in names]
+    if absent:
+        raise ContractError(f"{path}: no column(s) {absent}")
+    if ids is None:
+        frame = pq.read_table(path, columns=columns).to_pandas()
+    else:  # a batch at a time, keeping only the wanted rows: memory holds one batch and those
+        wanted = pa.array([str(i) for i in ids], pa.string())
+        source = pq.ParquetFile(path, pre_buffer=False)  # pre-buffering would read the whole file in
+        kept = [
+            batch.filter(pc.is_in(batch.column("id"), value_set=wanted))
+            for batch in source.iter_batches(batch_size=READ_BATCH_ROWS, columns=columns)
+        ]
+        schema = source.schema_arrow if columns is None else pa.schema([source.schema_arrow.field(c) for c in columns])
+        frame = pa.Table.from_batches(kept, schema=schema).to_pandas()
     if validate:
         validate_records(frame.to_dict("records"), str(path))
     return frame
+
+
+def read_rows(tables: list[str | Path], source_of: pd.Series, ids) -> pd.DataFrame:
+    """The whole rows (images too) of ``ids``, in that order, with a ``source`` column:
+    ``source_of`` maps each id to the stem of the table that holds it, and each table is read
+    for its own rows only, so a pool is never held whole to take a selection from it."""
+    ids = [str(i) for i in ids]
+    wanted = source_of.set_axis(source_of.index.astype(str)).loc[ids]
+    parts = []
+    for path in tables:
+        stem = Path(path).stem
+        own = wanted.index[wanted == stem]
+        if len(own):
+            parts.append(read_table(path, ids=own.tolist()).assign(source=stem))
+    rows = pd.concat(parts, ignore_index=True)
+    return rows.set_axis(rows["id"].astype(str)).loc[ids].reset_index(drop=True)
 
 
 def decode_image(data: bytes):

@@ -30,7 +30,7 @@ import pandas as pd
 
 from dataprophet.analysis.ranking import read_matrix
 from dataprophet.io.atomic import write_csv
-from dataprophet.io.contract import COLUMNS, read_table, write_table
+from dataprophet.io.contract import COLUMNS, read_rows, read_table, write_table
 from dataprophet.selection.allocation import allocate, pooled_sample_scores, pooled_weights, select_top_k
 from dataprophet.selection.mixture import draw_mixture
 from dataprophet.settings import RlPromptsSettings
@@ -80,13 +80,16 @@ def rl_prompts(
     if synthetic_runs:
         if not synthetic or synthetic_scores is None:
             raise ValueError(f"runs {synthetic_runs} need --synthetic tables and --synthetic-scores")
-        pool = pd.concat([read_table(p).assign(source=Path(p).stem) for p in synthetic], ignore_index=True)
+        # the pool's ids only; the chosen prompts are read whole afterwards (read_rows)
+        pool = pd.concat(
+            [read_table(p, columns=["id"]).assign(source=Path(p).stem) for p in synthetic], ignore_index=True
+        )
         if settings.budget > len(pool):
             raise ValueError(f"RL budget {settings.budget} is more than the synthetic pool holds ({len(pool)})")
-        pool = pool.set_index(pool["id"].astype(str), drop=False)
+        source_of = pool.set_index(pool["id"].astype(str))["source"]
         if "random_synthetic" in synthetic_runs:
             pick = np.sort(np.random.default_rng(settings.seed).choice(len(pool), size=settings.budget, replace=False))
-            write_prompts(pool.iloc[pick].reset_index(drop=True), out / "random_synthetic.parquet")
+            write_prompts(read_rows(synthetic, source_of, pool["id"].iloc[pick]), out / "random_synthetic.parquet")
             written["random_synthetic"] = settings.budget
         if "dataprophet_synthetic" in synthetic_runs:
             scores = pd.read_parquet(synthetic_scores)
@@ -95,7 +98,7 @@ def rl_prompts(
             if missing:
                 raise ValueError(f"{synthetic_scores}: no per-sample score for target(s) {missing}")
             ids = select_top_k(pooled_sample_scores(scores[targets]), settings.budget)
-            write_prompts(pool.loc[ids].reset_index(drop=True), out / "dataprophet_synthetic.parquet")
+            write_prompts(read_rows(synthetic, source_of, ids), out / "dataprophet_synthetic.parquet")
             written["dataprophet_synthetic"] = settings.budget
     write_csv(counts, allocation, float_format="%.6g")
     print(counts.to_string())

@@ -30,7 +30,7 @@ import pandas as pd
 
 from dataprophet.analysis import paper
 from dataprophet.io.atomic import atomic_path, write_csv
-from dataprophet.io.contract import read_table, write_table
+from dataprophet.io.contract import ContractError, read_rows, read_table, write_table
 from dataprophet.prophet.factors import FeatureSet, load_features
 from dataprophet.selection.allocation import select_top_k
 from dataprophet.selection.select_samples import stream_factors
@@ -40,18 +40,24 @@ EXTRA = ("generator", "source_image")
 
 
 def read_pool(tables: list[Path]) -> pd.DataFrame:
-    """Every synthetic table, one after another, with a ``source`` column (the file's stem)."""
+    """Every synthetic table's ids and generators (not its images), one table after another,
+    with ``source`` (the file's stem) and ``part`` columns: what scoring and drawing need."""
     parts = []
     for path in tables:
-        frame = read_table(path)
-        missing = [c for c in EXTRA if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{path}: not a synthetic table (no column(s) {missing})")
+        try:
+            frame = read_table(path, columns=["id", *EXTRA])
+        except ContractError as exc:
+            raise ValueError(f"not a synthetic table: {exc}") from exc
         parts.append(frame.assign(source=Path(path).stem, part="synthetic"))
     pool = pd.concat(parts, ignore_index=True)
     if pool["id"].duplicated().any():
         raise ValueError(f"the synthetic tables repeat id(s) {pool['id'][pool['id'].duplicated()].head(3).tolist()}")
     return pool
+
+
+def chosen_rows(tables: list[Path], pool: pd.DataFrame, ids) -> pd.DataFrame:
+    """The whole rows (images too) of the chosen ``ids``, in that order (``read_rows``)."""
+    return read_rows(tables, pool.set_index("id")["source"], ids).assign(part="synthetic")
 
 
 def pool_scores(paths: list[Path], ids: pd.Series, targets: dict[str, FeatureSet]) -> dict[str, pd.Series]:
@@ -134,9 +140,9 @@ def synthetic_select(
     unknown = [t for t in scored if t not in by_target]
     if unknown:
         raise ValueError(f"target(s) {unknown} have no test feature file among {sorted(by_target)}")
-    indexed = frame.set_index("id", drop=False)
     table = pd.DataFrame({"source": frame["source"].to_numpy(), "generator": frame["generator"].to_numpy()})
     table.index = pd.Index(frame["id"].astype(str), name="id")
+    generator_of = frame.set_index("id")["generator"]
     target_sets = {t: load_features(by_target[t], f"target {by_target[t]}") for t in scored}
     for target, m in pool_scores(features, frame["id"], target_sets).items():
         table[target] = m.to_numpy()
@@ -153,15 +159,13 @@ def synthetic_select(
                 )
             ids = select_top_k(above, len(above))
         chosen[target] = ids
-        write_selection(
-            indexed.loc[ids].reset_index(drop=True), mixtures / "synthetic_dataprophet" / f"{target}.parquet"
-        )
-        mix = indexed.loc[ids, "generator"].value_counts(normalize=True).round(3).to_dict()
+        write_selection(chosen_rows(pool, frame, ids), mixtures / "synthetic_dataprophet" / f"{target}.parquet")
+        mix = generator_of.loc[ids].value_counts(normalize=True).round(3).to_dict()
         print(f"dataprophet {target}: top {len(ids)} of {len(frame)} pairs, generators {mix}")
     uniform = uniform_draw(frame, settings.budget, settings.seed, "uniform")
-    write_selection(uniform.reset_index(drop=True), mixtures / "synthetic_uniform" / "all.parquet")
+    write_selection(chosen_rows(pool, frame, uniform["id"]), mixtures / "synthetic_uniform" / "all.parquet")
     warmup = uniform_draw(frame, settings.warmup_samples, settings.seed + 1, "ICONS warm-up")
-    write_selection(warmup.reset_index(drop=True), mixtures / "synthetic_warmup" / "all.parquet")
+    write_selection(chosen_rows(pool, frame, warmup["id"]), mixtures / "synthetic_warmup" / "all.parquet")
     with atomic_path(scores) as tmp:
         table.to_parquet(tmp)
     result = generator_shares(frame, chosen, uniform, settings.generators)
