@@ -510,7 +510,7 @@ def test_the_pool_is_read_without_its_images_and_chosen_rows_whole_in_the_chosen
     assert list(pool["source"]) == ["count_shapes"] * 6 + ["chart_bar"] * 6
     whole = pd.concat([read_table(t) for t in tables], ignore_index=True).set_index("id")
     ids = [pool["id"][7], pool["id"][2], pool["id"][11], pool["id"][0]]  # across both tables, not in file order
-    rows = chosen_rows(tables, pool, ids)
+    rows = chosen_rows(tables, pool.set_index("id")["source"], ids)
     assert list(rows["id"]) == ids
     assert list(rows["source"]) == ["chart_bar", "count_shapes", "chart_bar", "count_shapes"]
     for column in ("image", "question", "generator", "source_image"):
@@ -541,7 +541,6 @@ def test_rows_by_id_come_from_every_row_group_in_file_order(tmp_path, monkeypatc
     from dataprophet.io import contract
 
     monkeypatch.setattr(contract, "ROW_GROUP_ROWS", 2)
-    monkeypatch.setattr(contract, "READ_BATCH_ROWS", 2)
     records = generate_splits("count_shapes", {"train": 6}, seed=0)["train"]
     path = tmp_path / "grouped.parquet"
     write_table(records, path)

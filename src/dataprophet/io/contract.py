@@ -19,7 +19,6 @@ from dataprophet.io.atomic import atomic_path
 # Rows per parquet row group: a reader that wants some rows only (``read_table``'s ``ids``)
 # holds one group at a time, about 100 MB at the paper's image sizes, not a whole pool.
 ROW_GROUP_ROWS = 1024
-READ_BATCH_ROWS = ROW_GROUP_ROWS
 
 COLUMNS = ("id", "dataset", "family", "image", "question", "answers", "choices", "metric")
 
@@ -129,7 +128,7 @@ def read_table(
         source = pq.ParquetFile(path, pre_buffer=False)  # pre-buffering would read the whole file in
         kept = [
             batch.filter(pc.is_in(batch.column("id"), value_set=wanted))
-            for batch in source.iter_batches(batch_size=READ_BATCH_ROWS, columns=columns)
+            for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS, columns=columns)
         ]
         schema = source.schema_arrow if columns is None else pa.schema([source.schema_arrow.field(c) for c in columns])
         frame = pa.Table.from_batches(kept, schema=schema).to_pandas()

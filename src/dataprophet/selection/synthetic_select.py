@@ -55,9 +55,10 @@ def read_pool(tables: list[Path]) -> pd.DataFrame:
     return pool
 
 
-def chosen_rows(tables: list[Path], pool: pd.DataFrame, ids) -> pd.DataFrame:
-    """The whole rows (images too) of the chosen ``ids``, in that order (``read_rows``)."""
-    return read_rows(tables, pool.set_index("id")["source"], ids).assign(part="synthetic")
+def chosen_rows(tables: list[Path], source_of: pd.Series, ids) -> pd.DataFrame:
+    """The whole rows (images too) of the chosen ``ids``, in that order (``read_rows``;
+    ``source_of``: id -> the table's stem)."""
+    return read_rows(tables, source_of, ids).assign(part="synthetic")
 
 
 def pool_scores(paths: list[Path], ids: pd.Series, targets: dict[str, FeatureSet]) -> dict[str, pd.Series]:
@@ -142,7 +143,6 @@ def synthetic_select(
         raise ValueError(f"target(s) {unknown} have no test feature file among {sorted(by_target)}")
     table = pd.DataFrame({"source": frame["source"].to_numpy(), "generator": frame["generator"].to_numpy()})
     table.index = pd.Index(frame["id"].astype(str), name="id")
-    generator_of = frame.set_index("id")["generator"]
     target_sets = {t: load_features(by_target[t], f"target {by_target[t]}") for t in scored}
     for target, m in pool_scores(features, frame["id"], target_sets).items():
         table[target] = m.to_numpy()
@@ -159,13 +159,15 @@ def synthetic_select(
                 )
             ids = select_top_k(above, len(above))
         chosen[target] = ids
-        write_selection(chosen_rows(pool, frame, ids), mixtures / "synthetic_dataprophet" / f"{target}.parquet")
-        mix = generator_of.loc[ids].value_counts(normalize=True).round(3).to_dict()
+        write_selection(
+            chosen_rows(pool, table["source"], ids), mixtures / "synthetic_dataprophet" / f"{target}.parquet"
+        )
+        mix = table.loc[ids, "generator"].value_counts(normalize=True).round(3).to_dict()
         print(f"dataprophet {target}: top {len(ids)} of {len(frame)} pairs, generators {mix}")
     uniform = uniform_draw(frame, settings.budget, settings.seed, "uniform")
-    write_selection(chosen_rows(pool, frame, uniform["id"]), mixtures / "synthetic_uniform" / "all.parquet")
+    write_selection(chosen_rows(pool, table["source"], uniform["id"]), mixtures / "synthetic_uniform" / "all.parquet")
     warmup = uniform_draw(frame, settings.warmup_samples, settings.seed + 1, "ICONS warm-up")
-    write_selection(chosen_rows(pool, frame, warmup["id"]), mixtures / "synthetic_warmup" / "all.parquet")
+    write_selection(chosen_rows(pool, table["source"], warmup["id"]), mixtures / "synthetic_warmup" / "all.parquet")
     with atomic_path(scores) as tmp:
         table.to_parquet(tmp)
     result = generator_shares(frame, chosen, uniform, settings.generators)
