@@ -55,6 +55,7 @@ from dataprophet.settings import (
     SyntheticTableSettings,
     TestbedSettings,
     TrainSettings,
+    WebSettings,
     build,
 )
 
@@ -87,6 +88,19 @@ class Study:
     synthetic: SyntheticSettings = field(default_factory=SyntheticSettings)
     rl: RlSettings | None = None  # None: no RL stage (no `rl` section in the config)
     threads: dict = field(default_factory=dict)
+    # Testbed v2 (docs/testbed.md): per-dataset difficulty settings, the base's web data, the
+    # split targets are scored on, the sources fine-tuned (all datasets by default) and where
+    # the study stops ("testbed": the ground truth only, as the pilots do).
+    suite: dict = field(default_factory=dict)
+    web: WebSettings = field(default_factory=WebSettings)
+    eval_split: str = "test"
+    sources: tuple[str, ...] = ()
+    stop_after: str | None = None
+
+    @property
+    def ft_sources(self) -> tuple[str, ...]:
+        """The sources fine-tuned for the ground truth (every dataset unless ``sources`` says)."""
+        return self.sources or self.datasets
 
     @property
     def selection_budget(self) -> int:
@@ -98,10 +112,17 @@ class Study:
 
     # Each stage's settings, built from the config sections (the rules render them as flags).
 
-    def generate_settings(self) -> GenerateSettings:
+    def generate_settings(self, dataset: str) -> GenerateSettings:
         return GenerateSettings(
-            sizes=self.sizes, seed=self.seed, image_size=self.image_size, instructions=self.instructions
+            sizes=self.sizes,
+            seed=self.seed,
+            image_size=self.image_size,
+            options=dict(self.suite.get(dataset, {})),
+            instructions=self.instructions,
         )
+
+    def web_settings(self) -> WebSettings:
+        return replace(self.web, seed=self.seed, image_size=self.image_size)
 
     def prepare_settings(self) -> PrepareSettings:
         sizes = {k: self.sizes[k] for k in ("train", "test")}
@@ -110,13 +131,15 @@ class Study:
         )
 
     def base_settings(self) -> BaseSettings:
-        return BaseSettings(model_spec=self.tiny_model, training=self.pretrain)
+        return BaseSettings(
+            model_spec=self.tiny_model, training=self.pretrain, benchmark_share=self.web.benchmark_share
+        )
 
     def finetune_settings(self, seed: int) -> TrainSettings:
         return replace(self.finetune, seed=int(seed), max_tiles=self.evaluate.max_tiles)
 
     def groundtruth_settings(self) -> GroundTruthSettings:
-        return GroundTruthSettings(sources=self.datasets, targets=self.datasets)
+        return GroundTruthSettings(sources=self.ft_sources, targets=self.datasets)
 
     def agreement_settings(self) -> AgreementSettings:
         return AgreementSettings(
@@ -190,8 +213,9 @@ class Study:
     def selection_targets(self) -> tuple[str, ...]:
         return self.selection.targets or self.datasets
 
-    def extend_settings(self) -> ExtendSettings:
+    def extend_settings(self, dataset: str) -> ExtendSettings:
         return ExtendSettings(
+            options=dict(self.suite.get(dataset, {})),
             sizes=self.sizes,
             pool_extra=self.selection.pool_extra,
             val_size=self.selection.val_size,
@@ -411,6 +435,7 @@ def _section(cls, raw: dict, key: str):
 SCALES = get_args(Scale)
 # Paper scale has no pretrain split: the base is the released checkpoint.
 SPLITS = {"mini": ("pretrain", "train", "test"), "paper": ("train", "test")}
+STOP_AFTER = ("testbed",)  # config key 'stop_after': the ground truth only (testbed pilots)
 
 
 def _resolve(path: str, base_dir: str | Path | None) -> str:
@@ -476,6 +501,35 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
     _check_synthetic(synthetic, datasets, sizes, selection)
     rl = _section(RlSettings, config["rl"], "rl") if config.get("rl") is not None else None
     _check_rl(rl, synthetic, datasets, sizes)
+    suite = dict(config.get("suite") or {})
+    if suite and scale != "mini":
+        raise ConfigError("config key 'suite' sets mini-suite difficulty; the paper study reads real datasets")
+    for name, options in suite.items():
+        if name not in datasets:
+            raise ConfigError(f"config key 'suite.{name}': not a dataset of this study ({', '.join(datasets)})")
+        try:
+            from dataprophet.data.suite import check_options
+
+            check_options(name, options)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+    web = _section(WebSettings, config.get("web", {}), "web")
+    if web.samples and scale != "mini":
+        raise ConfigError(
+            "config key 'web': web pretraining data is for the mini base; the paper study starts from a checkpoint"
+        )
+    eval_split = str(config.get("eval_split", "test"))
+    if eval_split == "dev" and int(sizes.get("dev", 0)) <= 0:
+        raise ConfigError("config key 'eval_split' is 'dev', but 'sizes.dev' gives no dev split")
+    sources = _check_datasets(config.get("sources") or [], datasets, "sources") if config.get("sources") else ()
+    stop_after = config.get("stop_after")
+    if stop_after is not None and stop_after not in STOP_AFTER:
+        raise ConfigError(f"config key 'stop_after': {stop_after!r} is not one of {', '.join(STOP_AFTER)}")
+    if (sources or eval_split != "test") and stop_after is None:
+        raise ConfigError(
+            "config keys 'sources' and 'eval_split: dev' are for testbed pilots: set 'stop_after: testbed' "
+            "(the prophet, selection and RL stages need every source scored on the test split)"
+        )
     seeds = tuple(config.get("finetune_seeds", [0]))
     if not seeds or len(set(seeds)) != len(seeds):
         raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")
@@ -502,6 +556,11 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
         synthetic=synthetic,
         rl=rl,
         threads=dict(config.get("threads", {})),
+        suite=suite,
+        web=web,
+        eval_split=eval_split,
+        sources=sources,
+        stop_after=stop_after,
     )
 
 

@@ -177,6 +177,13 @@ class BaseSettings(Settings):
 
     model_spec: dict = field(default_factory=dict)  # TinyModelSpec fields
     training: TrainSettings = field(default_factory=TrainSettings)  # the pretraining recipe
+    # With web data (testbed v2): the share of the pretraining mixture drawn from the
+    # benchmarks' pretrain splits (0: web only). Without web data the base is pretrained on
+    # the benchmarks' pretrain splits alone (testbed v1) and this is not read.
+    benchmark_share: float = 0.0
+
+    MINIMUM: ClassVar[dict] = {"benchmark_share": 0.0}
+    MAXIMUM: ClassVar[dict] = {"benchmark_share": 0.05}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,10 +225,25 @@ class ComputeSettings(Settings):
 class GenerateSettings(Settings):
     """A mini-suite dataset: samples per split, seed and image size."""
 
-    sizes: dict  # {"pretrain": n, "train": n, "test": n}
+    sizes: dict  # {"pretrain": n, "train": n, "test": n}, optionally "dev": n
     seed: int = 0
     image_size: int = 64
+    options: dict = field(default_factory=dict)  # the dataset's difficulty settings (config key 'suite')
     instructions: bool = True  # append each dataset's answer-format instruction (data.instructions)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebSettings(Settings):
+    """The v2 testbed base's pretraining collages (``dataprophet.data.suite.web``)."""
+
+    MINIMUM: ClassVar[dict] = {"samples": 0, "benchmark_share": 0.0}
+    # The v2 base sees at most a small slice of the benchmarks (docs/testbed.md).
+    MAXIMUM: ClassVar[dict] = {"benchmark_share": 0.05}
+
+    samples: int = 0  # 0: no web data; the base is pretrained on the benchmarks (testbed v1)
+    benchmark_share: float = 0.0  # share of the base's pretraining mixture from the benchmarks
+    seed: int = 0
+    image_size: int = 64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -413,6 +435,7 @@ class ExtendSettings(Settings):
     val_size: int  # validation samples per target, disjoint from its test table
     seed: int = 0
     image_size: int = 64
+    options: dict = field(default_factory=dict)  # mini: the dataset's difficulty settings
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,18 +10,20 @@ if STUDY.scale == "mini":
         input:
             pretrain=expand(f"{R}/data/pretrain/{{d}}.parquet", d=DATASETS),
             train=expand(f"{R}/data/train/{{d}}.parquet", d=DATASETS),
+            web=[f"{R}/data/web/pretrain.parquet"] if STUDY.web.samples else [],
         output:
             directory(f"{R}/models/base"),
         params:
             settings=to_flags(STUDY.base_settings()),
             checkpoints=f"{R}/checkpoints/base",
+            web=lambda wc, input: f"--web {input.web}" if STUDY.web.samples else "",
         threads: STUDY.threads.get("base", 2)
         log:
             f"{R}/logs/base.log",
         benchmark:
             f"{R}/benchmarks/base.tsv"
         shell:
-            "dataprophet base --pretrain {input.pretrain} --tokenizer-extra {input.train} --out {output} "
+            "dataprophet base --pretrain {input.pretrain} --tokenizer-extra {input.train} {params.web} --out {output} "
             "--checkpoints {params.checkpoints} --threads {threads} {params.settings} > {log} 2>&1"
 
 else:

@@ -2,8 +2,12 @@
 # Rules pass every setting as command-line flags (`to_flags`), so Snakemake records each
 # value as a parameter and reruns exactly the jobs whose settings changed.
 
+EVAL_SPLIT = STUDY.eval_split  # test; dev for testbed pilots
+SOURCES = list(STUDY.ft_sources)  # the sources fine-tuned for the ground truth
+
+
 def eval_scores(seed):
-    return [f"{R}/eval/base/scores.json"] + [f"{R}/eval/seed{seed}/{s}/scores.json" for s in DATASETS]
+    return [f"{R}/eval/base/scores.json"] + [f"{R}/eval/seed{seed}/{s}/scores.json" for s in SOURCES]
 
 
 def feature_files(split):
@@ -50,7 +54,7 @@ def evaluate_inputs(wildcards):
             names = list(STUDY.selection_targets) if name == "all" else [name]
     else:
         names = DATASETS
-    inputs = {"base": f"{R}/models/base", "targets": [f"{R}/data/test/{d}.parquet" for d in names]}
+    inputs = {"base": f"{R}/models/base", "targets": [f"{R}/data/{EVAL_SPLIT}/{d}.parquet" for d in names]}
     if model != "base":
         inputs["finetuned"] = f"{R}/models/ft/{model}"
     return inputs
@@ -59,7 +63,7 @@ def evaluate_inputs(wildcards):
 def predictions_files():
     """Every evaluated model's predictions: the base, then each seed's fine-tunes."""
     return [f"{R}/eval/base/predictions.parquet"] + [
-        f"{R}/eval/seed{k}/{s}/predictions.parquet" for k in SEEDS for s in DATASETS
+        f"{R}/eval/seed{k}/{s}/predictions.parquet" for k in SEEDS for s in SOURCES
     ]
 
 

@@ -6,20 +6,35 @@
 
 if STUDY.scale == "mini":
 
+    # The dev split (testbed pilots) only where sizes.dev asks for one.
+    GENERATED = {"pretrain", "train", "test"} | ({"dev"} if int(STUDY.sizes.get("dev", 0)) > 0 else set())
+
     rule generate:
         conda:
             CONDA_ENV
         output:
-            pretrain=f"{R}/data/pretrain/{{dataset}}.parquet",
-            train=f"{R}/data/train/{{dataset}}.parquet",
-            test=f"{R}/data/test/{{dataset}}.parquet",
+            **{s: f"{R}/data/{s}/{{dataset}}.parquet" for s in sorted(GENERATED)},
         params:
-            settings=to_flags(STUDY.generate_settings()),
+            settings=lambda wc: to_flags(STUDY.generate_settings(wc.dataset)),
+            dev=lambda wc, output: f"--dev {output.dev}" if "dev" in GENERATED else "",
         log:
             f"{R}/logs/data/{{dataset}}.log",
         shell:
             "dataprophet generate --dataset {wildcards.dataset} --pretrain {output.pretrain} "
-            "--train {output.train} --test {output.test} {params.settings} > {log} 2>&1"
+            "--train {output.train} --test {output.test} {params.dev} {params.settings} > {log} 2>&1"
+
+    # Testbed v2: the base's web pretraining data (no benchmark sample).
+    rule web:
+        conda:
+            CONDA_ENV
+        output:
+            f"{R}/data/web/pretrain.parquet",
+        params:
+            settings=to_flags(STUDY.web_settings()),
+        log:
+            f"{R}/logs/data/web.log",
+        shell:
+            "dataprophet web --out {output} {params.settings} > {log} 2>&1"
 
 else:
 

@@ -49,7 +49,7 @@ rule testbed:
         ceiling=f"{R}/tables/noise_ceiling.json",
         scores=f"{R}/tables/seed{PRIMARY_SEED}/scores.csv",
         predictions=predictions_files(),
-        references=expand(f"{R}/data/test/{{d}}.parquet", d=DATASETS),
+        references=expand(f"{R}/data/{EVAL_SPLIT}/{{d}}.parquet", d=DATASETS),
     output:
         out=report(f"{R}/tables/testbed.json", caption="../report/testbed.rst", category="1 Ground truth"),
         shares=f"{R}/tables/constant_share.csv",

@@ -24,7 +24,7 @@ rule extend:
         val=f"{R}/data/val/{{dataset}}.parquet",
     params:
         source=EXTEND_SOURCE,
-        settings=to_flags(STUDY.extend_settings()),
+        settings=lambda wc: to_flags(STUDY.extend_settings(wc.dataset)),
     log:
         f"{R}/logs/extend/{{dataset}}.log",
     shell:

@@ -26,7 +26,7 @@ from dataprophet.io.contract import read_table, validate_records, write_table
 from dataprophet.settings import ExtendSettings
 
 # The mini generator draws splits in this order; pool and val continue after them.
-MINI_ORDER = ("pretrain", "test", "train", "pool", "val")
+MINI_ORDER = ("pretrain", "test", "train", "dev", "pool", "val")
 
 
 def extend(
@@ -57,9 +57,11 @@ def extend(
 def _mini(dataset: str, train_frame, settings: ExtendSettings) -> dict[str, list[dict]]:
     from dataprophet.data.suite import generate_splits
 
-    sizes = {s: int(settings.sizes.get(s, 0)) for s in MINI_ORDER[:3]}
+    sizes = {s: int(settings.sizes.get(s, 0)) for s in MINI_ORDER[:4]}
     sizes.update(pool=settings.pool_extra, val=settings.val_size)
-    splits = generate_splits(dataset, sizes, seed=settings.seed, image_size=settings.image_size)
+    splits = generate_splits(
+        dataset, sizes, seed=settings.seed, image_size=settings.image_size, options=settings.options
+    )
     replayed = [r["id"] for r in splits["train"]]
     if replayed != train_frame["id"].tolist() or [r["image"] for r in splits["train"][:5]] != list(
         train_frame["image"].iloc[:5]

@@ -48,6 +48,10 @@ _SPECS = (
 )
 SUITE: dict[str, SuiteSpec] = {s.name: s for s in _SPECS}
 
+# The order splits are drawn in, each past what the earlier ones took: the dev split comes
+# last, so adding it leaves pretrain, test and train as they were (v1's testbed had no dev).
+SPLIT_ORDER = ("pretrain", "test", "train", "dev")
+
 # Candidates tried per requested sample before giving up on finding unique content.
 MAX_TRIES_PER_SAMPLE = 20
 EXTRA_TRIES = 1000
@@ -58,6 +62,28 @@ def get_spec(name: str) -> SuiteSpec:
         return SUITE[name]
     except KeyError:
         raise KeyError(f"unknown mini-suite dataset {name!r}; valid names: {', '.join(SUITE)}") from None
+
+
+def check_options(name: str, options: dict | None, where: str = "suite") -> dict:
+    """The difficulty settings of ``name``: keyword options of its sampler, checked by name and
+    type (each default is v1's value, so no options reproduce v1's datasets exactly)."""
+    import inspect
+
+    options = dict(options or {})
+    params = {
+        p.name: p for p in inspect.signature(get_spec(name).make_sample).parameters.values() if p.kind == p.KEYWORD_ONLY
+    }
+    for key, value in options.items():
+        if key not in params:
+            known = ", ".join(params) or "none"
+            raise ValueError(f"config key '{where}.{name}.{key}': {name} has no such setting (known: {known})")
+        default = params[key].default
+        if isinstance(default, bool) or not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ValueError(f"config key '{where}.{name}.{key}': expected a number, got {value!r}")
+        if isinstance(default, int) and not float(value).is_integer():
+            raise ValueError(f"config key '{where}.{name}.{key}': expected a whole number, got {value!r}")
+        options[key] = type(default)(value)
+    return options
 
 
 def split_rng(seed: int, name: str, split: str) -> random.Random:
@@ -80,49 +106,92 @@ def content_key(png: bytes, question: str) -> str:
     return h.hexdigest()
 
 
-def generate_splits(name: str, sizes: dict[str, int], seed: int, image_size: int = 64) -> dict[str, list[dict]]:
-    """Contract records for each split in ``sizes`` (generated in that order), pairwise disjoint by
-    content key; deterministic given (name, sizes, seed, image_size)."""
-    spec = get_spec(name)
-    used: set[str] = set()
-    out: dict[str, list[dict]] = {}
-    for split, n in sizes.items():
-        if n < 0:
-            raise ValueError(f"{name}: split {split!r} has negative size {n}")
-        rng = split_rng(seed, name, split)
-        records: list[dict] = []
-        budget = MAX_TRIES_PER_SAMPLE * n + EXTRA_TRIES
-        tries = 0
-        while len(records) < n:
-            if tries >= budget:
-                raise ValueError(
-                    f"mini-suite dataset {name!r}: found only {len(records)} of {n} unique samples for split "
-                    f"{split!r} after {tries} tries (seed {seed}); its content space is too small for these sizes"
-                )
-            tries += 1
-            s = spec.make_sample(rng, image_size)
-            img = s["image"]
-            if img.mode != "RGB" or img.size != (image_size, image_size):
-                raise ValueError(f"{name}: sampler returned a {img.mode} {img.size} image, expected RGB {image_size}px")
-            png = encode_png(img)
-            key = content_key(png, s["question"])
-            if key in used:
-                continue
-            used.add(key)
-            records.append(
-                {
-                    "id": f"{name}-{split}-{len(records):06d}",
-                    "dataset": name,
-                    "family": spec.family,
-                    "image": png,
-                    "question": s["question"],
-                    "answers": list(s["answers"]),
-                    "choices": list(s["choices"]) if s.get("choices") is not None else None,
-                    "metric": spec.metric,
-                }
+def draw_unique(
+    make: Callable[..., dict],
+    name: str,
+    split: str,
+    n: int,
+    rng: random.Random,
+    used: set[str],
+    image_size: int,
+    family: str,
+    metric: str,
+    options: dict | None = None,
+) -> list[dict]:
+    """``n`` contract records from ``make``, none sharing a content key with ``used`` (which
+    grows); ids ``<name>-<split>-<k>``."""
+    if n < 0:
+        raise ValueError(f"{name}: split {split!r} has negative size {n}")
+    records: list[dict] = []
+    budget = MAX_TRIES_PER_SAMPLE * n + EXTRA_TRIES
+    tries = 0
+    while len(records) < n:
+        if tries >= budget:
+            raise ValueError(
+                f"mini-suite dataset {name!r}: found only {len(records)} of {n} unique samples for split "
+                f"{split!r} after {tries} tries; its content space is too small for these sizes"
             )
-        out[split] = records
-    return out
+        tries += 1
+        s = make(rng, image_size, **(options or {}))
+        img = s["image"]
+        if img.mode != "RGB" or img.size != (image_size, image_size):
+            raise ValueError(f"{name}: sampler returned a {img.mode} {img.size} image, expected RGB {image_size}px")
+        png = encode_png(img)
+        key = content_key(png, s["question"])
+        if key in used:
+            continue
+        used.add(key)
+        records.append(
+            {
+                "id": f"{name}-{split}-{len(records):06d}",
+                "dataset": name,
+                "family": family,
+                "image": png,
+                "question": s["question"],
+                "answers": list(s["answers"]),
+                "choices": list(s["choices"]) if s.get("choices") is not None else None,
+                "metric": metric,
+            }
+        )
+    return records
 
 
-__all__ = ["FAMILIES", "METRICS", "SUITE", "SuiteSpec", "generate_splits", "get_spec", "content_key", "split_rng"]
+def generate_splits(
+    name: str, sizes: dict[str, int], seed: int, image_size: int = 64, options: dict | None = None
+) -> dict[str, list[dict]]:
+    """Contract records for each split in ``sizes`` (generated in that order), pairwise disjoint by
+    content key; deterministic given (name, sizes, seed, image_size, options). ``options`` are
+    the dataset's difficulty settings (``check_options``)."""
+    spec = get_spec(name)
+    options = check_options(name, options)
+    used: set[str] = set()
+    return {
+        split: draw_unique(
+            spec.make_sample,
+            name,
+            split,
+            n,
+            split_rng(seed, name, split),
+            used,
+            image_size,
+            spec.family,
+            spec.metric,
+            options,
+        )
+        for split, n in sizes.items()
+    }
+
+
+__all__ = [
+    "FAMILIES",
+    "METRICS",
+    "SPLIT_ORDER",
+    "SUITE",
+    "SuiteSpec",
+    "check_options",
+    "content_key",
+    "draw_unique",
+    "generate_splits",
+    "get_spec",
+    "split_rng",
+]

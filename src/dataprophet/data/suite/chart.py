@@ -19,13 +19,13 @@ BAR_MAX_Q = ("which bar is the tallest?", "which colour has the highest bar?")
 BAR_MIN_Q = ("which bar is the shortest?", "which colour has the lowest bar?")
 
 
-def make_bar(rng: random.Random, size: int) -> dict:
-    """3-4 coloured bars, heights 1..9 on a unit gridline scale, value printed above each bar."""
+def make_bar(rng: random.Random, size: int, *, max_value: int = 9) -> dict:
+    """3-4 coloured bars, heights 1..max_value on a unit gridline scale, value printed above each bar."""
     n = rng.choice((3, 4))
     colours = rng.sample(COLOURS, n)
     kind = rng.choices(("value", "max", "min"), weights=(2, 1, 1))[0]
     while True:
-        values = [rng.randint(1, 9) for _ in range(n)]
+        values = [rng.randint(1, max_value) for _ in range(n)]
         if kind == "max" and values.count(max(values)) == 1:
             break
         if kind == "min" and values.count(min(values)) == 1:

@@ -24,11 +24,12 @@ COLOUR_COUNT_Q = ("how many {c} objects are there?", "what is the number of {c} 
 MAX_SHAPES = 8
 
 
-def make_shapes(rng: random.Random, size: int) -> dict:
-    """1-8 shapes; the asked count is uniform over 1..8, the rest are distractors lacking the attribute."""
+def make_shapes(rng: random.Random, size: int, *, max_count: int = MAX_SHAPES, max_objects: int = MAX_SHAPES) -> dict:
+    """Up to ``max_objects`` shapes; the asked count is uniform over 1..max_count, the rest are
+    distractors lacking the attribute."""
     by_shape = rng.random() < 0.5
-    k = rng.randint(1, MAX_SHAPES)
-    m = rng.randint(0, MAX_SHAPES - k)
+    k = rng.randint(1, max_count)
+    m = rng.randint(0, max_objects - k)
     shape, colour = rng.choice(SHAPES), rng.choice(COLOURS)
     objs = []
     for _ in range(k):
@@ -66,15 +67,18 @@ def _draw_tally(c: Canvas, kind: str, x: float, y: float, colour) -> None:
         c.rect(x - 5, y - 5, 10, 10, outline=colour, width=2)
 
 
-def make_tally(rng: random.Random, size: int) -> dict:
-    """0-8 objects of the asked kind among up to 4 of other kinds, on noise with faint streaks."""
-    c = noise_canvas(rng, size, (210, 205, 192), amplitude=45, block=1)
+def make_tally(
+    rng: random.Random, size: int, *, max_count: int = 8, max_distractors: int = 4, texture: int = 45
+) -> dict:
+    """0..max_count objects of the asked kind among up to ``max_distractors`` of other kinds, on
+    noise of amplitude ``texture`` with faint streaks."""
+    c = noise_canvas(rng, size, (210, 205, 192), amplitude=texture, block=1)
     for _ in range(rng.randint(2, 5)):  # streaks of texture
         y = rng.randint(0, 63)
         c.rect(0, y, 64, 1, fill=(180, 175, 165))
     kind = rng.choice(TALLY_KINDS)
-    k = rng.randint(0, 8)
-    m = rng.randint(1 if k == 0 else 0, 4)
+    k = rng.randint(0, max_count)
+    m = rng.randint(1 if k == 0 else 0, max_distractors)
     kinds = [kind] * k + [rng.choice([t for t in TALLY_KINDS if t != kind]) for _ in range(m)]
     for t, (x, y) in zip(kinds, cell_positions(rng, len(kinds), 4, 4, jitter=1.5)):
         _draw_tally(c, t, x, y, shade(PALETTE[rng.choice(TALLY_COLOURS)], -0.3))

@@ -24,13 +24,13 @@ def _text_lines(c: Canvas, rng: random.Random, x: float, y: float, width: int, r
         c.rect(x, y + r * 5, rng.randint(width // 2, width), 2, fill=TEXT_BAR)
 
 
-def make_form(rng: random.Random, size: int) -> dict:
+def make_form(rng: random.Random, size: int, *, amount_min: int = 10, amount_max: int = 99) -> dict:
     """A page with a header strip, grey text lines and two labelled fields holding two-digit
     amounts in large glyphs (readable at 64 px); one field is asked."""
     c = Canvas(size, background=PAPER)
     c.rect(3, 2, rng.randint(14, 30), 4, fill=(90, 90, 100))  # letterhead
     labels = rng.sample(sorted(FIELDS), 2)
-    values = [str(rng.randint(10, 99)) for _ in labels]
+    values = [str(rng.randint(amount_min, amount_max)) for _ in labels]
     fields_on_top = rng.random() < 0.5
     field_y = 8 if fields_on_top else 22
     text_y = 50 if fields_on_top else 9
@@ -58,11 +58,11 @@ TABLE_SUM_Q = (
 )
 
 
-def make_table(rng: random.Random, size: int) -> dict:
-    """A 2x3 or 3x3 grid of digits under a coloured header row (rows count from the first data row)."""
+def make_table(rng: random.Random, size: int, *, max_digit: int = 9) -> dict:
+    """A 2x3 or 3x3 grid of digits 0..max_digit under a coloured header row (rows count from the first data row)."""
     rows, cols = rng.choice((2, 3)), 3
     cell_w, cell_h, head_h = 18, 13, 7
-    values = [[rng.randint(0, 9) for _ in range(cols)] for _ in range(rows)]
+    values = [[rng.randint(0, max_digit) for _ in range(cols)] for _ in range(rows)]
     c = Canvas(size, background=PAPER)
     height = head_h + rows * cell_h
     x0 = 5

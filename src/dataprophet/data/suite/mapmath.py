@@ -26,13 +26,13 @@ GEOM_Q = {
 }
 
 
-def make_geom(rng: random.Random, size: int) -> dict:
+def make_geom(rng: random.Random, size: int, *, max_side: int = 9) -> dict:
     """A rectangle (width and height labelled) or a right triangle (legs, and for perimeter questions
     the hypotenuse, labelled); drawn roughly to scale."""
     figure = rng.choice(("rectangle", "triangle"))
     quantity = rng.choice(("perimeter", "area"))
     while True:
-        a, b = rng.randint(1, 9), rng.randint(1, 9)
+        a, b = rng.randint(1, max_side), rng.randint(1, max_side)
         if figure == "rectangle" or quantity == "perimeter" or (a * b) % 2 == 0:
             break
     c = Canvas(size, background=WHITE)

@@ -20,13 +20,14 @@ COVER_COLOUR_Q = (
 )
 
 
-def make_cover(rng: random.Random, size: int) -> dict:
-    """A coloured cover with a spine, a white title block of two big glyphs, a byline and an emblem."""
+def make_cover(rng: random.Random, size: int, *, title_len: int = 2) -> dict:
+    """A coloured cover with a spine, a white title block of ``title_len`` big glyphs, a byline and
+    an emblem."""
     colour = rng.choice(COLOURS)
     base = PALETTE[colour]
     c = Canvas(size, background=base)
     c.rect(0, 0, 6, 64, fill=shade(base, -0.45))  # spine
-    title = rng.choice(LETTERS) + rng.choice(LETTERS)
+    title = "".join(rng.choice(LETTERS) for _ in range(title_len))
 
     block_y = rng.randint(4, 16)
     block_x = rng.randint(10, 16)
@@ -59,8 +60,9 @@ SCREEN_COLOUR_Q = (
 )
 
 
-def make_screen(rng: random.Random, size: int) -> dict:
-    """A phone screen: status bar, then three rows, each an icon square, a label bar and a number."""
+def make_screen(rng: random.Random, size: int, *, one_digit_share: float = 0.3) -> dict:
+    """A phone screen: status bar, then three rows, each an icon square, a label bar and a number
+    (one digit with probability ``one_digit_share``, else two)."""
     dark = rng.random() < 0.3
     screen_bg = (40, 42, 50) if dark else (250, 250, 250)
     row_bg = (70, 72, 84) if dark else (225, 228, 235)
@@ -75,7 +77,7 @@ def make_screen(rng: random.Random, size: int) -> dict:
     colours = rng.sample(COLOURS, 3)
     numbers: list[str] = []
     while len(numbers) < 3:
-        n = str(rng.randint(0, 9) if rng.random() < 0.3 else rng.randint(10, 99))
+        n = str(rng.randint(0, 9) if rng.random() < one_digit_share else rng.randint(10, 99))
         if n not in numbers:
             numbers.append(n)
     for k in range(3):
