@@ -45,17 +45,22 @@ def transfer_summary(delta: pd.DataFrame) -> dict:
     """Diagonal vs off-diagonal transfer and the sign of off-diagonal effects."""
     degenerate = [t for t in delta.columns if delta[t].isna().any()]
     delta = delta.drop(columns=degenerate, index=[d for d in degenerate if d in delta.index])
+    # Sources may be a subset of the targets (testbed pilots fine-tune a few probe sources).
     values = delta.to_numpy()
-    diag = np.diag(values)
-    off = values[~np.eye(len(values), dtype=bool)]
+    own = np.array([[s == t for t in delta.columns] for s in delta.index], dtype=bool).reshape(values.shape)
+    diag = values[own]
+    off = values[~own]
     if off.size == 0:  # a single dataset: there is no off-diagonal transfer to summarise
         off = np.array([np.nan])
+    sourced = [t for t in delta.columns if t in delta.index]
     return {
         "zero_base_targets": degenerate,
-        "diagonal_mean": float(diag.mean()),
+        "diagonal_mean": float(diag.mean()) if diag.size else float("nan"),
         "off_diagonal_mean": float(off.mean()),
         "off_diagonal_positive_fraction": float((off > 0).mean()),
-        "diagonal_is_column_max_fraction": float(np.mean([delta[t].idxmax() == t for t in delta.columns])),
+        "diagonal_is_column_max_fraction": float(np.mean([delta[t].idxmax() == t for t in sourced]))
+        if sourced
+        else float("nan"),
     }
 
 

@@ -80,6 +80,81 @@ def off_diagonal(frame: pd.DataFrame) -> np.ndarray:
     return values[mask]
 
 
+# The stage-1 pilot gates of testbed v2 (docs/testbed.md).
+GATES = {
+    "own_delta_beyond_noise_min_share": 5 / 6,
+    "off_diagonal_positive_share": 0.80,
+    "own_source_best_min_share": 5 / 6,
+    "constant_share_gap_max": 0.15,
+    "seed_noise_to_spread_max": 0.5,
+}
+
+
+def item_statistics(items: pd.DataFrame, sources: list[str], z: float) -> dict:
+    """Item-level noise of the diagonal, from per-item scores (``items``: model, target, id,
+    score; models ``base`` and ``seed<k>/<source>``), the seeds' items averaged first.
+
+    Per target that is also a source: its own Delta and that Delta's standard error over items
+    (paired with the base's items), and whether its own source is best within z paired
+    standard errors of the best source's items."""
+    wide = items.pivot_table(index=["target", "id"], columns="model", values="score")
+    models = [m for m in wide.columns if m != "base"]
+    per_source = {s: [m for m in models if m.split("/", 1)[1] == s] for s in sources}
+    out = {}
+    for target in sorted({t for t, _ in wide.index}):
+        if target not in sources:
+            continue
+        frame = wide.loc[target]
+        base = frame["base"].to_numpy(dtype=float)
+        base_score = base.mean()
+        mean_of = {s: frame[ms].to_numpy(dtype=float).mean(axis=1) for s, ms in per_source.items() if ms}
+        n = len(base)
+        own = mean_of[target] - base
+        own_delta = own.mean() / base_score if base_score > 0 else float("nan")
+        own_se = own.std(ddof=1) / np.sqrt(n) / base_score if base_score > 0 else float("nan")
+        best = max(mean_of, key=lambda s: mean_of[s].mean())
+        gap = mean_of[best] - mean_of[target]
+        gap_se = gap.std(ddof=1) / np.sqrt(n)
+        out[target] = {
+            "own_delta": float(own_delta),
+            "own_delta_se_items": float(own_se),
+            "own_delta_beyond_noise": bool(own_delta > z * own_se),
+            "best_source": best,
+            "own_best_within_noise_items": bool(gap.mean() <= z * gap_se) if best != target else True,
+        }
+    return out
+
+
+def seed_noise_ratio(delta: pd.DataFrame, se: pd.DataFrame, seeds: int) -> float | None:
+    """Seed noise against the spread of sources: the root mean per-cell seed variance (from the
+    seed-mean's standard error) over the mean across targets of the sources' spread."""
+    if seeds < 2:
+        return None
+    noise = float(np.sqrt(np.nanmean((se.to_numpy(dtype=float) * np.sqrt(seeds)) ** 2)))
+    spread = float(np.nanmean(delta.std(axis=0, ddof=1).to_numpy(dtype=float)))
+    return noise / spread if spread > 0 else None
+
+
+def gates(stats: dict, items: dict, ratio: float | None) -> dict:
+    """The stage-1 go/no-go of docs/testbed.md, from the regime statistics and item noise."""
+    probes = list(items)
+    beyond = sum(v["own_delta_beyond_noise"] for v in items.values())
+    best = sum(v["own_best_within_noise_items"] for v in items.values())
+    gap_ok = all(v <= GATES["constant_share_gap_max"] for v in stats["constant_share_gap_max"].values())
+    checks = {
+        "own_delta_beyond_noise": f"{beyond} of {len(probes)}",
+        "own_delta_beyond_noise_ok": bool(probes) and beyond >= GATES["own_delta_beyond_noise_min_share"] * len(probes),
+        "off_diagonal_positive_share_ok": stats["off_diagonal_positive_share"] >= GATES["off_diagonal_positive_share"],
+        "own_source_best_items": f"{best} of {len(probes)}",
+        "own_source_best_ok": bool(probes) and best >= GATES["own_source_best_min_share"] * len(probes),
+        "constant_share_gap_ok": bool(gap_ok),
+        "seed_noise_to_spread": ratio,
+        "seed_noise_to_spread_ok": ratio is not None and ratio <= GATES["seed_noise_to_spread_max"],
+    }
+    checks["go"] = all(v for k, v in checks.items() if k.endswith("_ok"))
+    return checks
+
+
 def regime(
     delta: pd.DataFrame,
     se: pd.DataFrame,
@@ -161,14 +236,20 @@ def testbed(
     rows = {
         "references": {Path(p).stem: constant_share(read_table(p)["answers"].map(lambda a: a[0])) for p in references}
     }
+    items = []
     for path in predictions:
-        frame = pd.read_parquet(path, columns=["target", "prediction"])
+        frame = pd.read_parquet(path, columns=["target", "id", "prediction", "score"])
         rows[model_label(path)] = {t: constant_share(g["prediction"]) for t, g in frame.groupby("target")}
+        items.append(frame[["target", "id", "score"]].assign(model=model_label(path)))
     share_table = pd.DataFrame(rows).T[list(mean.columns)]
     share_table.index.name = "model"
     stats = regime(
         mean, error, score_table.loc["base"], share_table, json.loads(Path(ceiling).read_text()), settings.noise_z
     )
+    seeds = len({m.split("/")[0] for m in rows if m.startswith("seed")})
+    per_item = item_statistics(pd.concat(items, ignore_index=True), list(mean.index), settings.noise_z)
+    stats["items"] = per_item
+    stats["gates"] = gates(stats, per_item, seed_noise_ratio(mean, error, seeds))
     write_csv(share_table, shares, float_format="%.4f")
     write_json(stats, out)
     print(json.dumps({k: v for k, v in stats.items() if not isinstance(v, dict)} | {"aims": stats["aims"]}, indent=1))
