@@ -273,6 +273,17 @@ class HeatmapSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExtractPublishedSettings(Settings):
+    """``dataprophet extract-published``: the paper's matrices read from its two figures."""
+
+    MINIMUM: ClassVar[dict] = {"datasets": 2, "mean_tolerance": 0.0}
+    datasets: int = 14  # the matrices are datasets x datasets
+    # Largest allowed |printed mean - mean of the printed cells|, in the figure's units: with
+    # cells and means both rounded to two decimals it cannot exceed 0.01 when read right.
+    mean_tolerance: float = 0.01
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProvenanceSettings(Settings):
     """``dataprophet provenance``: the study's resolved config, recorded as it ran."""
 
