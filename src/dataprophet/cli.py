@@ -65,6 +65,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dataprophet.analysis.extract_published",
         "read the paper's two 14x14 matrices from its vector figures (PDF)",
     ),
+    "published-matrices": (
+        "dataprophet.analysis.published_matrices",
+        "published study: the paper's printed matrices as the study's Delta and M tables",
+    ),
+    "published-summary": (
+        "dataprophet.analysis.published_summary",
+        "published study: Table 1 recomputed from the printed matrices beside the printed one",
+    ),
     "tau": ("dataprophet.analysis.tau", "Kendall's tau of any predictor matrix against any truth matrix"),
     "score": ("dataprophet.prophet.score", "rank your own candidate sources for your target"),
     "select": ("dataprophet.selection.select", "a training mixture for your target from your sources"),
