@@ -2,6 +2,8 @@
 #   mini study (default):  snakemake            (profile profiles/default: all local cores)
 #   smoke study:           snakemake --configfile config/smoke.yaml
 #   paper study (SLURM):   snakemake --configfile config/paper.yaml --workflow-profile profiles/slurm
+#   published study:       snakemake --configfile config/published.yaml   (seconds: Table 1 from
+#                          the paper's printed matrices, no model; workflow/rules/published.smk)
 # Every output goes under results/<study name>/. Each rule calls the `dataprophet` command of
 # the same name (README, "Architecture").
 
@@ -50,46 +52,54 @@ wildcard_constraints:
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/data.smk"
-include: "workflow/rules/base.smk"
-include: "workflow/rules/finetune.smk"
-include: "workflow/rules/evaluate.smk"
-include: "workflow/rules/groundtruth.smk"
-include: "workflow/rules/prophet.smk"
-include: "workflow/rules/rank.smk"
-include: "workflow/rules/select.smk"
 
 
-if STUDY.synthetic_enabled:
+if STUDY.published:
 
-    include: "workflow/rules/synthetic.smk"
+    # The paper's printed matrices: no model stage is planned.
+    include: "workflow/rules/published.smk"
 
+    report: "workflow/report/workflow.rst"
 
-if STUDY.rl_enabled:
+    rule all:
+        input:
+            published_outputs(),
 
-    include: "workflow/rules/rl.smk"
+else:
 
+    include: "workflow/rules/data.smk"
+    include: "workflow/rules/base.smk"
+    include: "workflow/rules/finetune.smk"
+    include: "workflow/rules/evaluate.smk"
+    include: "workflow/rules/groundtruth.smk"
+    include: "workflow/rules/prophet.smk"
+    include: "workflow/rules/rank.smk"
+    include: "workflow/rules/select.smk"
 
+    if STUDY.synthetic_enabled:
 
-report: "workflow/report/workflow.rst"
+        include: "workflow/rules/synthetic.smk"
 
+    if STUDY.rl_enabled:
 
-def all_outputs():
-    """Every result of the study; with stop_after: testbed (testbed pilots), the ground truth only."""
-    if STUDY.stop_after == "testbed":
-        return ground_truth_outputs()
-    return [
-        *ground_truth_outputs(),
-        *prophet_outputs(),
-        *selection_outputs(),
-        *synthetic_outputs(),
-        *rl_outputs(),
-        f"{R}/report/summary.md",
-        f"{R}/provenance.json",
-    ]
+        include: "workflow/rules/rl.smk"
 
+    report: "workflow/report/workflow.rst"
 
-rule all:
-    input:
-        all_outputs(),
+    def all_outputs():
+        """Every result of the study; with stop_after: testbed (testbed pilots), the ground truth only."""
+        if STUDY.stop_after == "testbed":
+            return ground_truth_outputs()
+        return [
+            *ground_truth_outputs(),
+            *prophet_outputs(),
+            *selection_outputs(),
+            *synthetic_outputs(),
+            *rl_outputs(),
+            f"{R}/report/summary.md",
+            f"{R}/provenance.json",
+        ]
 
+    rule all:
+        input:
+            all_outputs(),

@@ -63,6 +63,8 @@ def test_every_rule_calls_the_command_and_module_of_its_own_name():
         "rl_prompts",
         "grpo",
         "rl_table",
+        "published_matrices",
+        "published_summary",
     } == set(rules)
     for rule, shell in rules.items():
         command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)

@@ -62,6 +62,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "grpo": ("dataprophet.rl.grpo", "RL: GRPO post-training on one run's prompts (TRL)"),
     "rl-table": ("dataprophet.rl.rl_table", "RL: every run scored on every dataset, beside the paper's Table 4"),
     "predictors": ("dataprophet.analysis.predictors", "DataProphet, ICONS and baselines judged alike, with costs"),
+    "extract-published": (
+        "dataprophet.analysis.extract_published",
+        "read the paper's two 14x14 matrices from its vector figures (PDF)",
+    ),
+    "published-matrices": (
+        "dataprophet.analysis.published_matrices",
+        "published study: the paper's printed matrices as the study's Delta and M tables",
+    ),
+    "published-summary": (
+        "dataprophet.analysis.published_summary",
+        "published study: Table 1 recomputed from the printed matrices beside the printed one",
+    ),
     "tau": ("dataprophet.analysis.tau", "Kendall's tau of any predictor matrix against any truth matrix"),
     "score": ("dataprophet.prophet.score", "rank your own candidate sources for your target"),
     "select": ("dataprophet.selection.select", "a training mixture for your target from your sources"),

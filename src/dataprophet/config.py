@@ -41,6 +41,8 @@ from dataprophet.settings import (
     PrepareSettings,
     ProphetSettings,
     ProvenanceSettings,
+    PublishedMatricesSettings,
+    PublishedSummarySettings,
     RankSettings,
     RlPromptsSettings,
     RlSettings,
@@ -101,6 +103,10 @@ class Study:
     def ft_sources(self) -> tuple[str, ...]:
         """The sources fine-tuned for the ground truth (every dataset unless ``sources`` says)."""
         return self.sources or self.datasets
+
+    # The published study: {"delta": path, "metric": path} of the paper's printed matrices;
+    # None for a study that trains and scores models.
+    published: dict | None = None
 
     @property
     def selection_budget(self) -> int:
@@ -341,6 +347,19 @@ class Study:
     def rl_table_settings(self) -> RlTableSettings:
         return RlTableSettings(runs=self.rl.runs, targets=self.datasets, datasets=self.dataset_info)
 
+    # The published study (config/published.yaml): the paper's printed matrices, no model.
+
+    def published_matrices_settings(self) -> PublishedMatricesSettings:
+        return PublishedMatricesSettings(datasets=self.dataset_info)
+
+    def published_summary_settings(self) -> PublishedSummarySettings:
+        return PublishedSummarySettings(datasets=self.dataset_info)
+
+    def published_heatmap_settings(self, matrix: str) -> HeatmapSettings:
+        """``matrix``: delta (the paper's Figure 2) or metric (its metric figure)."""
+        titles = {"delta": "Relative Improvement from Baseline (%)", "metric": "Our Metric"}
+        return HeatmapSettings(title=f"{titles[matrix]} (published values)", style=f"paper-{matrix}")
+
     def predictors_settings(self) -> PredictorsSettings:
         families = {name: d["family"] for name, d in self.dataset_info.items()}
         return PredictorsSettings(**self._tau_fields(), gpus=self.compute.gpus, families=families)
@@ -428,6 +447,30 @@ def _check_rl(rl: RlSettings | None, synthetic: SyntheticSettings, datasets, siz
         raise ConfigError(f"config key 'rl.runs': runs repeat: {list(rl.runs)}")
 
 
+# Sections that configure model stages, which the published study does not run.
+MODEL_SECTIONS = ("rl", "synthetic", "selection", "finetune", "pretrain", "tiny_model", "finetune_seeds", "model")
+
+
+def _check_published(config: dict, base_dir: str | Path | None) -> dict | None:
+    """The published study's two files, found (relative to the working directory or the
+    workflow folder); model sections are refused, since no model stage would run them."""
+    published = config.get("published")
+    if published is None:
+        return None
+    given = [key for key in MODEL_SECTIONS if key in config]
+    if given:
+        raise ConfigError(
+            f"config key 'published': a study of the paper's printed matrices trains no model; remove {given}"
+        )
+    out = {}
+    for key in ("delta", "metric"):
+        path = _resolve(str(published[key]), base_dir)
+        if not Path(path).is_file():
+            raise ConfigError(f"config key 'published.{key}': file {published[key]} does not exist")
+        out[key] = path
+    return out
+
+
 def _section(cls, raw: dict, key: str):
     return build(cls, raw, f"config key '{key}'")
 
@@ -475,6 +518,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
                     f"config key '{key}' belongs to the mini scale; the paper study starts "
                     f"from the released checkpoint (config key 'model')"
                 )
+    published = _check_published(config, base_dir)
     overrides = config.get("registry_overrides")
     if overrides is not None:
         overrides = _resolve(str(overrides), base_dir)
@@ -561,6 +605,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
         eval_split=eval_split,
         sources=sources,
         stop_after=stop_after,
+        published=published,
     )
 
 

@@ -39,6 +39,7 @@ RlRun = Literal["equal", "dataprophet", "random_synthetic", "dataprophet_synthet
 GrpoLoss = Literal["dapo", "grpo", "dr_grpo", "bnpo"]
 RewardScaling = Literal["group", "batch", "none"]
 Scale = Literal["mini", "paper"]
+HeatmapStyle = Literal["study", "paper-delta", "paper-metric"]
 LrScheduler = Literal["constant", "linear", "cosine", "constant_with_warmup"]
 Dtype = Literal["float32", "bfloat16", "float16"]
 
@@ -292,6 +293,41 @@ class AgreementSettings(Settings):
 class HeatmapSettings(Settings):
     title: str = "Relative improvement Delta(s->t)"
     noise_z: float = NOISE_Z  # cells with |Delta| <= noise_z * standard error are marked
+    # study: a study's Delta table (fractions), diverging colours at 0; paper-delta and
+    # paper-metric: a published matrix as printed (data/published/), drawn as the paper's
+    # Figure 2 (blues on a square-root scale, in %) or metric figure (Spectral, min to max),
+    # in the file's row and column order, with the mean row and column
+    style: HeatmapStyle = "study"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractPublishedSettings(Settings):
+    """``dataprophet extract-published``: the paper's matrices read from its two figures."""
+
+    MINIMUM: ClassVar[dict] = {"datasets": 2, "mean_tolerance": 0.0}
+    datasets: int = 14  # the matrices are datasets x datasets
+    # Largest allowed |printed mean - mean of the printed cells|, in the figure's units: with
+    # cells and means both rounded to two decimals it cannot exceed 0.01 when read right.
+    mean_tolerance: float = 0.01
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishedMatricesSettings(Settings):
+    """``dataprophet published-matrices``: the published matrices as the study's tables."""
+
+    # {dataset: {"family": ..., "mirrors": <paper dataset>}}: which Table 1 name each of the
+    # study's datasets is
+    datasets: dict = field(default_factory=dict)
+    delta_unit: float = 100.0  # the published Delta is printed in %: divided by this
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishedSummarySettings(Settings):
+    """``dataprophet published-summary``: the recomputed Table 1 beside the printed one."""
+
+    datasets: dict = field(default_factory=dict)  # {dataset: {"mirrors": <paper dataset>, ...}}
+    # |recomputed - printed| up to this is rounding (the paper prints three decimals)
+    tolerance: float = 0.0005
 
 
 @dataclass(frozen=True, kw_only=True)

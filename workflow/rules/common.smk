@@ -207,3 +207,19 @@ def launcher(gpus):
 # this checkout (found through DATAPROPHET_SRC) into it, so jobs call the same `dataprophet`.
 CONDA_ENV = os.path.join(workflow.basedir, "envs", "dataprophet.yaml")
 os.environ.setdefault("DATAPROPHET_SRC", workflow.basedir)
+
+
+# The published study (workflow/rules/published.smk): the paper's printed matrices, no model.
+def published_outputs():
+    return [
+        f"{R}/tables/delta.csv",
+        f"{R}/tables/metric.csv",
+        f"{R}/tables/tau.csv",
+        f"{R}/tables/paper_comparison.csv",
+        f"{R}/tables/ablations.csv",
+        f"{R}/figures/tau_by_target.png",
+        f"{R}/figures/delta_heatmap.png",
+        f"{R}/figures/metric_heatmap.png",
+        f"{R}/report/summary.md",
+        f"{R}/provenance.json",
+    ]

@@ -37,20 +37,35 @@ def _available(terms: pd.DataFrame, factors: tuple[str, ...]) -> bool:
     return all(c in terms.columns for c in columns) and not terms[columns].isna().any().any()
 
 
+PUBLISHED_METRIC = "full"  # the published study's one variant: the paper's printed M
+
+
 def ablation_table(
-    truth: pd.DataFrame, terms: pd.DataFrame, families: dict[str, str], extra: dict | None = None, **tau_kwargs
+    truth: pd.DataFrame,
+    terms: pd.DataFrame | None,
+    families: dict[str, str],
+    extra: dict | None = None,
+    metric: pd.DataFrame | None = None,
+    **tau_kwargs,
 ) -> pd.DataFrame:
     """Two-way tau of every metric variant and of the baselines beside it: the task family,
     the own source ranked first with the rest tied, and each source's mean Delta on the other
     targets (which reads the ground truth, leaving out the target being ranked). A variant
     whose factors the terms lack (older feature files) is left out. ``extra``: more variants,
-    {name: factors}, after the built-in ones."""
+    {name: factors}, after the built-in ones. Without factors (``terms`` None) ``metric``, a
+    finished M matrix, is the one variant ("full"), and only the baselines stand beside it."""
     rows = []
-    recipes = {**ABLATIONS, **{name: tuple(f) for name, f in (extra or {}).items()}}
-    missing = [name for name, f in (extra or {}).items() if not _available(terms, tuple(f))]
-    if missing:
-        raise ValueError(f"ablation(s) {missing}: the stored factors lack a column they need")
-    variants = {name: metric_matrix(terms, f) for name, f in recipes.items() if _available(terms, f)}
+    if terms is None:
+        if metric is None or extra:
+            raise ValueError("without stored factors: give the M matrix, and no extra variants (they need factors)")
+        recipes: dict = {}
+        variants = {PUBLISHED_METRIC: metric.loc[truth.index, truth.columns]}
+    else:
+        recipes = {**ABLATIONS, **{name: tuple(f) for name, f in (extra or {}).items()}}
+        missing = [name for name, f in (extra or {}).items() if not _available(terms, tuple(f))]
+        if missing:
+            raise ValueError(f"ablation(s) {missing}: the stored factors lack a column they need")
+        variants = {name: metric_matrix(terms, f) for name, f in recipes.items() if _available(terms, f)}
     variants[FAMILY_BASELINE] = family_baseline(families, list(truth.index), list(truth.columns))
     variants[OWN_SOURCE_BASELINE] = own_source_first(list(truth.index), list(truth.columns))
     variants[MAIN_EFFECT_BASELINE] = source_main_effect(truth)
@@ -65,7 +80,9 @@ def ablation_table(
         rows.append(
             {
                 "variant": name,
-                "factors": " * ".join(recipes[name]) if name in recipes else BASELINE_FACTORS[name],
+                "factors": " * ".join(recipes[name])
+                if name in recipes
+                else BASELINE_FACTORS.get(name, "the published M matrix"),
                 **{
                     k: summary[k]
                     for k in (
@@ -127,14 +144,20 @@ def paper_comparison(
     return pd.DataFrame(rows)
 
 
-def ablations(truth: Path, terms: Path, out: Path, settings: AblationSettings) -> pd.DataFrame:
-    """The ablation table (CSV) of the factors in ``terms`` against the Delta in ``truth``."""
-    from dataprophet.analysis.rank import defined_truth, tau_options
+def ablations(
+    truth: Path, out: Path, settings: AblationSettings, terms: Path | None = None, metric: Path | None = None
+) -> pd.DataFrame:
+    """The ablation table (CSV) of the factors in ``terms`` against the Delta in ``truth``; with
+    ``metric`` instead (the published study: an M matrix, no factors), M and the baselines."""
+    from dataprophet.analysis.rank import defined_truth, scores_from, tau_options
 
     delta = defined_truth(pd.read_csv(truth, index_col=0))
-    factors = pd.read_csv(terms)
+    scores = scores_from(delta, terms, metric) if metric is not None else None
+    if terms is None and metric is None:
+        raise ValueError("give exactly one of --terms (stored factors) and --metric (an M matrix)")
+    factors = pd.read_csv(terms) if terms is not None and metric is None else None
     families = {name: d["family"] for name, d in settings.datasets.items()}
-    table = ablation_table(delta, factors, families, extra=settings.extra, **tau_options(settings))
+    table = ablation_table(delta, factors, families, extra=settings.extra, metric=scores, **tau_options(settings))
     write_csv(table, out, index=False, float_format="%.4f")
     print(table[["variant", "tau_tgt", "tau_src", "tau", "paper_tau"]].to_string(index=False))
     return table

@@ -148,6 +148,6 @@ def paper_name(name: str) -> str:
 
 
 # Per-source tau recomputed from the paper's own published M and Delta matrices (ranking the
-# targets within each source's row): about 0.13, against the printed 0.857
-# (../shared/paper/TABLES.md, inconsistency 10).
-TAU_SRC_FROM_PUBLISHED_MATRICES = 0.13
+# targets within each source's row): 0.130, against the printed 0.857; the published study
+# (config/published.yaml, docs/published.md) computes it from data/published/.
+TAU_SRC_FROM_PUBLISHED_MATRICES = 0.130

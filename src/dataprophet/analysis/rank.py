@@ -1,7 +1,8 @@
 """Stage ``rank``: Kendall's tau of M(s->t) against the ground truth, and the paper comparison.
 
 M is recomputed from the stored factors, so no model is touched (the ablations: stage
-``ablations``).
+``ablations``); the published study (config/published.yaml) gives the paper's printed M
+instead (``--metric``).
 Reproduce: ``snakemake results/mini/tables/tau.csv`` (the rule ``rank`` calls ``dataprophet rank``).
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 
 from dataprophet.analysis.ablations import paper_comparison
 from dataprophet.analysis.plots import tau_by_target
-from dataprophet.analysis.ranking import format_summary, tau_report
+from dataprophet.analysis.ranking import align, format_summary, read_matrix, tau_report
 from dataprophet.io.atomic import write_csv, write_json
 from dataprophet.prophet.factors import metric_matrix
 from dataprophet.settings import RankSettings, TauSettings
@@ -49,22 +50,34 @@ def noise_ceiling(path: Path) -> dict:
     return {"noise_ceiling_tau_tgt": payload["ceiling_tau_tgt"], "noise_ceiling_tau_src": payload["ceiling_tau_src"]}
 
 
+def scores_from(truth: pd.DataFrame, terms: Path | None, metric: Path | None) -> pd.DataFrame:
+    """M(s->t) on ``truth``'s labels: recomputed from the stored factors (``terms``), or read
+    as a finished matrix (``metric``: the published study's, which has no factors); exactly
+    one of the two."""
+    if (terms is None) == (metric is None):
+        raise ValueError("give exactly one of --terms (stored factors) and --metric (an M matrix)")
+    if terms is not None:
+        return metric_matrix(pd.read_csv(terms)).loc[truth.index, truth.columns]
+    return align(truth, read_matrix(metric), ("truth", str(metric)))
+
+
 def rank(
     truth: Path,
-    terms: Path,
-    noise_ceiling_json: Path | None,
     tau: Path,
     summary: Path,
     comparison: Path,
     pdf: Path,
     png: Path,
     settings: RankSettings,
+    terms: Path | None = None,
+    metric: Path | None = None,
+    noise_ceiling_json: Path | None = None,
 ) -> dict:
     """Per-target and per-source tau to ``tau`` and ``summary``, the comparison with the
-    paper's taus, and the per-target tau figure."""
+    paper's taus, and the per-target tau figure. M comes from ``terms`` or ``metric``
+    (``scores_from``)."""
     delta = defined_truth(pd.read_csv(truth, index_col=0))
-    factors = pd.read_csv(terms)
-    scores = metric_matrix(factors).loc[delta.index, delta.columns]
+    scores = scores_from(delta, terms, metric)
     per_item, result = tau_report(delta, scores, **tau_options(settings))
     if noise_ceiling_json is not None:
         result.update(noise_ceiling(noise_ceiling_json))
