@@ -86,20 +86,6 @@ else:
 
     report: "workflow/report/workflow.rst"
 
-    def all_outputs():
-        """Every result of the study; with stop_after: testbed (testbed pilots), the ground truth only."""
-        if STUDY.stop_after == "testbed":
-            return ground_truth_outputs()
-        return [
-            *ground_truth_outputs(),
-            *prophet_outputs(),
-            *selection_outputs(),
-            *synthetic_outputs(),
-            *rl_outputs(),
-            f"{R}/report/summary.md",
-            f"{R}/provenance.json",
-        ]
-
     rule all:
         input:
             all_outputs(),
