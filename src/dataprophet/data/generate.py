@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dataprophet.data.instructions import instruction_for, with_instruction
+from dataprophet.data.instructions import instruction_for
 from dataprophet.data.suite import generate_splits, get_spec
 from dataprophet.io.contract import write_table
 from dataprophet.settings import GenerateSettings
@@ -31,6 +31,6 @@ def generate(dataset: str, pretrain: Path, train: Path, test: Path, settings: Ge
         instruction = instruction_for(get_spec(dataset).metric)
         for records in splits.values():
             for record in records:
-                record["question"] = with_instruction(record["question"], instruction)
+                record["instruction"] = instruction  # joined to the question in prompts only
     for split, path in (("pretrain", pretrain), ("train", train), ("test", test)):
         write_table(splits[split], path)

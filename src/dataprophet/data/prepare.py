@@ -2,8 +2,10 @@
 
 Each split is streamed through its adapter and sampled uniformly with a seed (20K train and
 1K test in the paper); the drawn ids are saved and reused on every rerun.
-Each question gets the dataset's answer-format instruction (``data.instructions``; the
-registry file's ``instruction:`` or its metric's default) unless ``instructions`` is off.
+Each row gets the dataset's answer-format instruction (``data.instructions``; the registry
+file's ``instruction:`` or its metric's default) in its ``instruction`` column, apart from the
+question, unless ``instructions`` is off. Hand-fetched local files are checked first
+(``data.check_data``), so a missing test file stops the job before the train split streams.
 Rows that break the contract stop the job with the file, row and reason, or, with
 ``on_bad_rows="skip"``, go to a rejects file that the log counts.
 Reproduce: ``snakemake --configfile config/paper.yaml results/paper/data/train/chartqa.parquet``
@@ -17,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from dataprophet.data.adapters import AdapterError, LazyImage
-from dataprophet.data.instructions import instruction_for, with_instruction
+from dataprophet.data.check_data import check_spec
+from dataprophet.data.instructions import instruction_for
 from dataprophet.data.registry import load_registry
 from dataprophet.data.sampling import sample_split
 from dataprophet.io.atomic import write_csv
@@ -54,6 +57,7 @@ def sample_dataset(
     spec, train: Path, test: Path, train_ids: Path, test_ids: Path, rejects: Path, settings: PrepareSettings
 ) -> dict:
     """``prepare`` for a dataset spec already loaded (``data.registry.DatasetSpec``)."""
+    check_spec(spec)  # a missing hand-fetched test file stops here, not after streaming the train split
     tables, bad_rows, report = {}, [], {}
     for role, ids_file in (("train", train_ids), ("test", test_ids)):
         n = int(settings.sizes[role])
@@ -70,7 +74,7 @@ def sample_dataset(
             raise ValueError(f"{where}: no usable rows (asked for {n})")
         if settings.instructions:
             instruction = instruction_for(spec.metric, spec.instruction)
-            kept = [{**r, "question": with_instruction(r["question"], instruction)} for r in kept]
+            kept = [{**r, "instruction": instruction} for r in kept]  # joined in prompts, not embedded
         tables[role] = kept
         bad_rows += [{"role": role, **r} for r in bad]
         report[role] = {"asked": n, "kept": len(kept), "rejected": len(bad)}
