@@ -68,6 +68,7 @@ else:
             train=f"{R}/data/train/{{dataset}}.parquet",
             test=f"{R}/data/test/{{dataset}}.parquet",
             rejects=f"{R}/data/rejects/{{dataset}}.csv",
+            sizes=f"{R}/data/sizes/{{dataset}}.json",
         params:
             settings=to_flags(STUDY.prepare_settings()),
             registry=STUDY.registry,
@@ -81,4 +82,5 @@ else:
         shell:
             "dataprophet prepare --dataset {wildcards.dataset} --registry {params.registry} {params.overrides} "
             "--train {output.train} --test {output.test} --train-ids {params.train_ids} "
-            "--test-ids {params.test_ids} --rejects {output.rejects} {params.settings} > {log} 2>&1"
+            "--test-ids {params.test_ids} --rejects {output.rejects} --sizes-report {output.sizes} "
+            "{params.settings} > {log} 2>&1"
