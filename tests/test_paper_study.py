@@ -38,6 +38,7 @@ fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
 
 PAPER_JOBS = {
+    "check_data": 1,  # the preflight every prepare (and the checkpoint download) waits for
     "prepare": 14,
     "fetch_base": 2,  # InternVL3-2B, and the RL stage's Qwen2.5-VL-3B-Instruct
     # 14 sources; then selection: 1 uniform + 14 targets x (DataProphet, oracle, ICONS) + 1
@@ -115,6 +116,19 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.M))
     for rule, count in PAPER_JOBS.items():
         assert int(counts.get(rule, 0)) == count, f"{rule}: {counts.get(rule)} jobs, expected {count}"
+    # No hand-fetched file is here: the dry run names each, with where to get it.
+    assert "check_data will stop this run before any download or GPU job" in out
+    for path in (
+        "resources/clevr/CLEVR_v1.0/questions/CLEVR_train_questions.json",
+        "resources/visual_cot/benchmark/flickr30k.json",
+        "resources/open_spatial/open_spatial.json",
+        "resources/spatialrgpt_bench",
+        "resources/geomverse/test.jsonl",
+        "resources/mapqa/test-QA.json",
+    ):
+        assert path in out, path
+    prepare = out[out.index("rule prepare:") :]
+    assert "results/paper/data/check_data.tsv" in prepare[: prepare.index("\n\n")]
     # Fine-tunes: 4 GPUs on the GPU partition, one accelerate process per GPU, the paper recipe.
     finetune = out[out.index("rule finetune:") :]
     finetune = finetune[: finetune.index("\n\n")]
@@ -174,7 +188,7 @@ def _prepare(spec, sizes: dict, ids: Path, data: Path, rejects: Path, on_bad_row
 def test_prepare_writes_tables_ids_and_reuses_the_draw(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(i) for i in range(6)])
     report = _prepare(spec, {"train": 4, "test": 2}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
-    assert report["train"] == {"asked": 4, "kept": 4, "rejected": 0}
+    assert report["train"] == {"asked": 4, "available": None, "kept": 4, "rejected": 0}
     first = list(read_table(tmp_path / "data" / "train" / "chartqa.parquet", validate=True)["id"])
     saved = json.loads((tmp_path / "ids" / "chartqa.train.json").read_text())
     assert saved["ids"] == first and saved["n"] == 4
@@ -183,25 +197,25 @@ def test_prepare_writes_tables_ids_and_reuses_the_draw(tmp_path):
     assert list(read_table(tmp_path / "data2" / "train" / "chartqa.parquet")["id"]) == first
 
 
-def test_prepare_appends_the_answer_format_instruction(tmp_path):
+def test_prepare_keeps_the_answer_format_instruction_beside_the_question(tmp_path):
+    from dataprophet.data.instructions import prompt_texts
+
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(i) for i in range(4)])
     _prepare(spec, {"train": 2, "test": 2}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
     for role in ("train", "test"):
-        questions = read_table(tmp_path / "data" / role / "chartqa.parquet")["question"]
-        # lmms-eval's ChartQA post-prompt, the same line in both splits
-        assert all(q.endswith("?\nAnswer the question with a single word.") for q in questions)
+        table = read_table(tmp_path / "data" / role / "chartqa.parquet")
+        assert table["question"].str.endswith("?").all()  # bare: what QSim embeds
+        # lmms-eval's ChartQA post-prompt, the same line in both splits, joined in every prompt
+        assert set(table["instruction"]) == {"Answer the question with a single word."}
+        assert all(p.endswith("?\nAnswer the question with a single word.") for p in prompt_texts(table))
     custom = override(spec, instruction="Reply with a number.")
     _prepare(custom, {"train": 2, "test": 2}, tmp_path / "ids", tmp_path / "custom", tmp_path / "rej.csv")
-    assert (
-        read_table(tmp_path / "custom" / "train" / "chartqa.parquet")["question"]
-        .str.endswith("?\nReply with a number.")
-        .all()
-    )
+    assert set(read_table(tmp_path / "custom" / "train" / "chartqa.parquet")["instruction"]) == {"Reply with a number."}
     tables = {role: tmp_path / "bare" / role / "chartqa.parquet" for role in ("train", "test")}
     drawn = {role: tmp_path / "ids" / f"chartqa.{role}.json" for role in ("train", "test")}
     bare = PrepareSettings(sizes={"train": 2, "test": 2}, seed=0, instructions=False)
     sample_dataset(spec, tables["train"], tables["test"], drawn["train"], drawn["test"], tmp_path / "r.csv", bare)
-    assert read_table(tables["train"])["question"].str.endswith("?").all()
+    assert "instruction" not in read_table(tables["train"]).columns
 
 
 def test_prepare_stops_at_a_corrupt_image_naming_dataset_config_and_row(tmp_path):
@@ -218,7 +232,7 @@ def test_prepare_skip_mode_writes_rejects_and_counts_them(tmp_path):
     report = _prepare(
         spec, {"train": 10, "test": 10}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv", on_bad_rows="skip"
     )
-    assert report["train"] == {"asked": 10, "kept": 2, "rejected": 1}
+    assert report["train"] == {"asked": 10, "available": 3, "kept": 2, "rejected": 1}
     rejects = pd.read_csv(tmp_path / "rej.csv")
     assert list(rejects["role"]) == ["train", "test"] and rejects["reason"].str.contains("corrupt").all()
     assert len(read_table(tmp_path / "data" / "train" / "chartqa.parquet", validate=True)) == 2
@@ -420,7 +434,41 @@ def test_prepare_handles_an_unreadable_image_file_by_mode(tmp_path):
     report = _prepare(
         spec, {"train": 5, "test": 5}, tmp_path / "ids", tmp_path / "data", tmp_path / "r.csv", on_bad_rows="skip"
     )
-    assert report["train"] == {"asked": 5, "kept": 2, "rejected": 1}
+    assert report["train"] == {"asked": 5, "available": 3, "kept": 2, "rejected": 1}
     rejects = pd.read_csv(tmp_path / "r.csv")
     assert list(rejects["id"]) == ["chartqa-train-1-0", "chartqa-test-1-0"]
     assert rejects["reason"].str.contains("img1.png").all()
+
+
+def test_an_undersized_source_is_said_in_the_log_and_the_report(tmp_path, capsys):
+    """GeomVerse's train split holds ~9.3K rows for 20K asked: sampling takes them all, and
+    prepare says so, beside the paper's stated pool, in its log and in the summary's table."""
+    from dataprophet.analysis.summary import sizes_section
+
+    spec = override(_chartqa_with_rows(tmp_path, [fixtures.image(i) for i in range(6)]), paper_pool=23000)
+    tables = {role: tmp_path / "data" / role / "chartqa.parquet" for role in ("train", "test")}
+    drawn = {role: tmp_path / "ids" / f"chartqa.{role}.json" for role in ("train", "test")}
+    sizes = tmp_path / "sizes.json"
+    settings = PrepareSettings(sizes={"train": 10, "test": 4}, seed=0)
+    sample_dataset(spec, *tables.values(), *drawn.values(), tmp_path / "r.csv", settings, sizes)
+    log = capsys.readouterr().out
+    assert "note: chartqa train split holds only 6 usable pairs, fewer than the 10 asked" in log
+    assert "the paper states a pool of ~23,000" in log and "test split holds only" not in log
+    report = json.loads(sizes.read_text())
+    assert report["paper_pool"] == 23000
+    assert report["train"] == {"asked": 10, "available": 6, "kept": 6, "rejected": 0}
+    assert report["test"]["available"] is None  # 4 of 6 asked: the split has enough
+    page = "\n".join(sizes_section([report]))
+    assert "| chartqa | 23,000 | 10 | 6 (short) | 6 | 4 | >= 4 | 4 |" in page
+    assert "Fewer rows than asked (every row taken): chartqa train." in page
+    # a rerun from the saved ids says the same
+    sample_dataset(spec, *tables.values(), *drawn.values(), tmp_path / "r.csv", settings, sizes)
+    assert json.loads(sizes.read_text())["train"]["available"] == 6
+
+
+def test_every_registry_file_states_the_papers_pool():
+    registry = load_registry(ROOT / "config" / "datasets")
+    assert all(spec.paper_pool for spec in registry.values())
+    assert registry["geomverse"].paper_pool == 23000 and registry["open_spatial"].paper_pool == 8_700_000
+    with pytest.raises(Exception, match="key 'paper_pool'"):
+        override(registry["geomverse"], paper_pool="23K")

@@ -570,3 +570,15 @@ def test_missing_local_file_names_dataset_key_and_file(registry, tmp_path):
     spec = override(registry["chartqa"], test={"kind": "local", "path": str(tmp_path / "gone.parquet")})
     with pytest.raises(SourceError, match=r"chartqa: .*test.path '.*gone.parquet' in .*chartqa.yaml"):
         next(iter_records(spec, "test"))
+
+
+def test_visual_cot_benchmark_rows_become_plain_questions_with_sentence_answers(registry, tmp_path):
+    """The benchmark file's real schema: no question / answer keys; the first human turn holds
+    the question and a box request, the last gpt turn the answer; images are cot/<dataset>/..."""
+    spec, _ = fixture_spec(registry, "vc_gvqa", tmp_path)
+    records = list(iter_records(spec, "test"))
+    assert [r["question"] for r in records] == ["What is behind the bench 0?"] * 2
+    assert all(r["answers"] == ["Foliage is behind the bench."] for r in records)
+    assert [r["id"] for r in records] == ["vc_gvqa-test-flickr30k.2-0", "vc_gvqa-test-visual7w.2-0"]
+    train = list(iter_records(spec, "train"))  # metadata rows: image file names per sub-dataset
+    assert len(train) == 3 and train[2]["image"] == (tmp_path / "vc_gvqa/images/cot/v7w/v7w_5.jpg").read_bytes()

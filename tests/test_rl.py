@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from dataprophet.data.suite import generate_splits
 from dataprophet.io.contract import read_table, write_table
@@ -215,3 +216,38 @@ def test_the_table_puts_every_run_beside_the_paper():
     assert side.loc[("Average, paper recomputed from its rows", "equal"), "paper"] == pytest.approx(58.2857, abs=1e-3)
     with pytest.raises(ValueError, match="no score on"):
         build_table(no_rl, {"equal": {"chart_bar": 0.6}}, datasets)
+
+
+def _moved_share(model, dtype: torch.dtype, lr: float = 1e-6) -> float:
+    """The share of weights with a gradient that a single AdamW step at ``lr`` changes, held in
+    ``dtype`` and the forward pass under bf16 autocast (the GPU recipe's compute)."""
+    import copy
+
+    policy = copy.deepcopy(model).to(dtype).train()
+    before = [p.detach().clone() for p in policy.parameters()]
+    optimizer = torch.optim.AdamW(policy.parameters(), lr=lr, weight_decay=0.01)
+    ids = torch.randint(3, 200, (2, 12))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = policy.model.language_model(input_ids=ids).last_hidden_state
+        loss = policy.lm_head(logits).float().logsumexp(-1).mean()
+    loss.backward()
+    optimizer.step()
+    # over the weights the loss reached (the vision tower and unused embedding rows get no gradient)
+    reached = [(p, b, p.grad != 0) for p, b in zip(policy.parameters(), before) if p.grad is not None]
+    moved = sum(int(((p.detach() != b) & g).sum()) for p, b, g in reached)
+    return moved / sum(int(g.sum()) for _, _, g in reached)
+
+
+def test_full_grpo_keeps_fp32_master_weights_so_a_small_step_moves_them(tiny_parts):
+    from dataprophet.rl.grpo import policy_dtype
+
+    _, _, model, _ = tiny_parts
+    full = GrpoSettings(method="full", bf16=True)
+    assert policy_dtype(full, on_gpu=True) == "float32"  # bf16 compute, fp32 weights
+    assert policy_dtype(GrpoSettings(method="lora", bf16=True), on_gpu=True) == "bfloat16"  # frozen base only
+    # What that choice is for: at verl's lr 1e-6 one step moves (nearly) every fp32 weight,
+    # while pure bf16 weights round most updates away.
+    fp32 = _moved_share(model, getattr(torch, policy_dtype(full, on_gpu=True)))
+    bf16 = _moved_share(model, torch.bfloat16)
+    assert fp32 > 0.9, fp32
+    assert bf16 < 0.2, bf16

@@ -26,6 +26,10 @@ from dataprophet.settings import add_settings_arguments, settings_from_args
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("dataprophet.data.generate", "mini: generate one suite dataset's pretrain/train/test splits"),
     "web": ("dataprophet.data.web", "mini, testbed v2: the base's web pretraining collages (no benchmark sample)"),
+    "check-data": (
+        "dataprophet.data.check_data",
+        "paper: list every hand-fetched file or image folder missing, before any download or GPU job",
+    ),
     "prepare": ("dataprophet.data.prepare", "paper: sample one registry dataset into contract tables"),
     "base": ("dataprophet.model.base", "mini: build and pretrain the tiny InternVL base"),
     "fetch-base": ("dataprophet.model.fetch_base", "paper: put the released checkpoint in the study folder"),

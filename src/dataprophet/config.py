@@ -21,6 +21,7 @@ from dataprophet.settings import (
     AgreementSettings,
     AllocateSettings,
     BaseSettings,
+    CheckDataSettings,
     ComputeSettings,
     ConfigError,
     CostSettings,
@@ -135,6 +136,9 @@ class Study:
         return PrepareSettings(
             sizes=sizes, seed=self.seed, on_bad_rows=self.on_bad_rows, instructions=self.instructions
         )
+
+    def check_data_settings(self) -> CheckDataSettings:
+        return CheckDataSettings(datasets=tuple(self.datasets))
 
     def base_settings(self) -> BaseSettings:
         return BaseSettings(

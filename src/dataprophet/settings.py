@@ -257,6 +257,13 @@ class PrepareSettings(Settings):
     instructions: bool = GenerateSettings.instructions
 
 
+@dataclass(frozen=True, kw_only=True)
+class CheckDataSettings(Settings):
+    """Which registry datasets' hand-fetched files to check (paper scale); () = every one."""
+
+    datasets: tuple[str, ...] = ()
+
+
 # --------------------------------------------------------------------------- ground truth
 
 

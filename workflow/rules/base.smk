@@ -32,6 +32,8 @@ else:
     rule fetch_base:
         conda:
             CONDA_ENV
+        input:
+            checked=f"{R}/data/check_data.tsv",  # no download before the hand-fetched files are in place
         output:
             directory(f"{R}/models/{{checkpoint}}"),
         wildcard_constraints:

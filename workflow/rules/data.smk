@@ -2,7 +2,8 @@
 #   mini:  generate, the suite's pretrain / train / test splits
 #   paper: prepare, the registry's real datasets sampled with a seed (train / test); the drawn
 #          ids are kept in data/ids/ (not a rule output, so a rerun reuses them instead of
-#          deleting them)
+#          deleting them); check_data first: every hand-fetched file the study reads is in
+#          place (or the run stops, listing each one, before any download or GPU job)
 
 if STUDY.scale == "mini":
 
@@ -37,14 +38,52 @@ if STUDY.scale == "mini":
             "dataprophet web --out {output} {params.settings} > {log} 2>&1"
 
 else:
+    import sys
+
+    from dataprophet.data.check_data import describe_missing, missing_inputs
+    from dataprophet.data.registry import load_registry
+
+    # At DAG build (a dry run included): name every hand-fetched file that is missing, with
+    # where to get it, so the user learns before submitting anything; check_data then stops
+    # a real run at its start.
+    MISSING_INPUTS = missing_inputs(
+        load_registry(STUDY.registry, overrides=STUDY.registry_overrides), DATASETS
+    )
+    if MISSING_INPUTS:
+        print(
+            "WARNING (check_data will stop this run before any download or GPU job): "
+            + describe_missing(MISSING_INPUTS),
+            file=sys.stderr,
+        )
+
+    localrules:
+        check_data,
+
+    rule check_data:
+        conda:
+            CONDA_ENV
+        output:
+            f"{R}/data/check_data.tsv",
+        params:
+            settings=to_flags(STUDY.check_data_settings()),
+            registry=STUDY.registry,
+            overrides=f"--overrides {STUDY.registry_overrides}" if STUDY.registry_overrides else "",
+        log:
+            f"{R}/logs/data/check_data.log",
+        shell:
+            "dataprophet check-data --registry {params.registry} {params.overrides} --report {output} "
+            "{params.settings} > {log} 2>&1"
 
     rule prepare:
         conda:
             CONDA_ENV
+        input:
+            checked=rules.check_data.output[0],
         output:
             train=f"{R}/data/train/{{dataset}}.parquet",
             test=f"{R}/data/test/{{dataset}}.parquet",
             rejects=f"{R}/data/rejects/{{dataset}}.csv",
+            sizes=f"{R}/data/sizes/{{dataset}}.json",
         params:
             settings=to_flags(STUDY.prepare_settings()),
             registry=STUDY.registry,
@@ -58,4 +97,5 @@ else:
         shell:
             "dataprophet prepare --dataset {wildcards.dataset} --registry {params.registry} {params.overrides} "
             "--train {output.train} --test {output.test} --train-ids {params.train_ids} "
-            "--test-ids {params.test_ids} --rejects {output.rejects} {params.settings} > {log} 2>&1"
+            "--test-ids {params.test_ids} --rejects {output.rejects} --sizes-report {output.sizes} "
+            "{params.settings} > {log} 2>&1"

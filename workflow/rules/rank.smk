@@ -96,6 +96,7 @@ rule summary:
         predictors=f"{R}/tables/predictors.csv",
         synthetic=[p for p in synthetic_outputs() if p.endswith(".csv") and "paper" not in p],
         rl=[p for p in rl_outputs() if p.endswith("table_rl.csv")],
+        sizes=[f"{R}/data/sizes/{d}.json" for d in DATASETS] if STUDY.scale == "paper" else [],
     output:
         report(f"{R}/report/summary.md", caption="../report/summary.rst", category="0 Summary"),
     params:
@@ -104,11 +105,13 @@ rule summary:
             f"--table-synthetic {input.synthetic[0]} --generator-share {input.synthetic[1]}" if input.synthetic else ""
         ),
         rl=lambda wc, input: f"--table-rl {input.rl[0]}" if input.rl else "",
+        sizes=lambda wc, input: f"--data-sizes {' '.join(input.sizes)}" if input.sizes else "",
     log:
         f"{R}/logs/summary.log",
     shell:
         "dataprophet summary --tau-summary {input.tau_summary} --tau {input.tau} --ablations {input.ablations} "
-        "--table-real {input.table_real} --predictors {input.predictors} {params.synthetic} {params.rl} --out {output} "
+        "--table-real {input.table_real} --predictors {input.predictors} {params.synthetic} {params.rl} {params.sizes} "
+        "--out {output} "
         "{params.settings} > {log} 2>&1"
 
 

@@ -246,6 +246,27 @@ def pending_sections(synthetic: bool, rl: bool = False) -> list[str]:
     return lines
 
 
+def sizes_section(reports: list[dict]) -> list[str]:
+    """Each dataset's rows asked, found and kept per split, beside the paper's pool size; a
+    split that holds fewer rows than asked is marked, since its sample is then all of it."""
+    rows, short = [], []
+    for r in reports:
+        cells = [r["dataset"], f"{r['paper_pool']:,}" if r.get("paper_pool") else "-"]
+        for role in ("train", "test"):
+            c = r[role]
+            found = f"{c['available']:,} (short)" if c.get("available") is not None else f">= {c['asked']:,}"
+            cells += [f"{c['asked']:,}", found, f"{c['kept']:,}"]
+            if c.get("available") is not None:
+                short.append(f"{r['dataset']} {role}")
+        rows.append(cells)
+    header = ["dataset", "paper's pool", "train asked", "train found", "train kept"]
+    header += ["test asked", "test found", "test kept"]
+    lines = ["## Source sizes (prepare)", ""] + _table(header, rows)
+    if short:
+        lines += ["", f"Fewer rows than asked (every row taken): {', '.join(short)}.", ""]
+    return lines
+
+
 def summary(
     tau_summary: Path,
     tau: Path,
@@ -257,8 +278,10 @@ def summary(
     table_synthetic: Path | None = None,
     generator_share: Path | None = None,
     table_rl: Path | None = None,
+    data_sizes: list[Path] = (),
 ) -> str:
-    """The Markdown page to ``out``."""
+    """The Markdown page to ``out``; at paper scale ``data_sizes`` (``prepare``'s size
+    reports) add a table of each source's size beside the paper's pool."""
     mirrors = {name: d.get("mirrors", name) for name, d in settings.datasets.items()}
     result = json.loads(Path(tau_summary).read_text())
     lines = [f"# DataProphet reproduction: the {settings.study} study", ""]
@@ -272,6 +295,8 @@ def summary(
         ]
     else:
         lines += ["> Paper-scale study: InternVL3-2B and the registry's 14 real datasets.", ""]
+    if data_sizes:
+        lines += sizes_section([json.loads(Path(p).read_text()) for p in data_sizes])
     lines += tau_section(result, pd.read_csv(tau), mirrors)
     lines += ablation_section(pd.read_csv(ablations))
     table = pd.read_csv(table_real, index_col=0) if table_real is not None else None

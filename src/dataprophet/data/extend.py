@@ -47,11 +47,24 @@ def extend(
         tables = _mini(dataset, train_frame, settings)
     else:
         tables = _registry(dataset, registry, overrides, train_frame, test_frame, settings)
+    # pool rows prompt as the train rows do, val rows as the test rows (data.instructions)
+    for name, frame in (("pool", train_frame), ("val", test_frame)):
+        instruction = _instruction_of(frame)
+        if instruction:
+            tables[name] = [{**r, "instruction": instruction} for r in tables[name]]
     for name, path in (("pool", pool), ("val", val)):
         write_table(tables[name], path)
     report = {name: len(rows) for name, rows in tables.items()}
     print(f"{dataset}: pool {report['pool']} samples past its {len(train_frame)} train samples, val {report['val']}")
     return report
+
+
+def _instruction_of(frame) -> str:
+    """The answer-format instruction of a dataset's table ("" when it has none)."""
+    if "instruction" not in frame.columns or frame.empty:
+        return ""
+    values = {v for v in frame["instruction"] if isinstance(v, str)}
+    return values.pop() if len(values) == 1 else ""
 
 
 def _mini(dataset: str, train_frame, settings: ExtendSettings) -> dict[str, list[dict]]:

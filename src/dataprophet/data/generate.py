@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dataprophet.data.instructions import instruction_for, with_instruction
+from dataprophet.data.instructions import instruction_for
 from dataprophet.data.suite import SPLIT_ORDER, generate_splits, get_spec
 from dataprophet.io.contract import write_table
 from dataprophet.settings import GenerateSettings
@@ -40,7 +40,7 @@ def generate(
         instruction = instruction_for(get_spec(dataset).metric)
         for records in splits.values():
             for record in records:
-                record["question"] = with_instruction(record["question"], instruction)
+                record["instruction"] = instruction  # joined to the question in prompts only
     paths = {"pretrain": pretrain, "train": train, "test": test, "dev": dev}
     for split in wanted:
         write_table(splits[split], paths[split])

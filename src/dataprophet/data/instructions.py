@@ -5,9 +5,13 @@ relaxed accuracy and ANLS score near zero. The evaluation harnesses therefore ap
 per-task instruction to the question (lmms-eval's ``post_prompt``: ChartQA "Answer the
 question with a single word.", DocVQA "Answer the question using a single word or
 phrase."). Here every dataset gets one, by its metric unless its registry file says
-``instruction:``, and it is written into the ``question`` column when the contract tables
-are made (``prepare``, ``generate``, ``synthesize``), so training, evaluation and feature
-extraction all see the same text.
+``instruction:``. The contract tables keep it apart from the question, in an ``instruction``
+column (``prepare``, ``generate``, ``synthesize``), and it is joined to the question only where
+a prompt is built (``prompt_texts``: training, evaluation, GRPO and the answer-perplexity
+factor), so every model sees the same prompt while the similarity factors embed the bare
+question: one line shared by ten datasets would otherwise raise their question similarity.
+A table without the column (the mini suite with instructions off, user data) prompts with the
+question alone.
 
 Multiple choice asks for the option's text, not its letter as lmms-eval's multiple-choice
 tasks do, because the fine-tuning target of a multiple-choice row is the correct option's
@@ -54,4 +58,14 @@ def with_instruction(question: str, instruction: str) -> str:
     return f"{question}\n{instruction}"
 
 
-__all__ = ["BY_METRIC", "SHORT", "instruction_for", "with_instruction"]
+def prompt_texts(frame) -> list[str]:
+    """The prompt text of each contract row (a DataFrame): its question, then its
+    ``instruction`` when the table has that column and the row's is not empty."""
+    questions = [str(q) for q in frame["question"]]
+    if "instruction" not in frame.columns:
+        return questions
+    # a row without one holds None, or NaN after concatenating tables with and without the column
+    return [with_instruction(q, i if isinstance(i, str) else "") for q, i in zip(questions, frame["instruction"])]
+
+
+__all__ = ["BY_METRIC", "SHORT", "instruction_for", "prompt_texts", "with_instruction"]

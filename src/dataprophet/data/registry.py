@@ -80,11 +80,12 @@ class DatasetSpec:
     options: dict[str, Any] = field(default_factory=dict)
     download: str | None = None
     instruction: str | None = None  # None: the metric's default (data.instructions); "": none
+    paper_pool: int | None = None  # the paper's stated pool size in QA pairs (its section 1 table)
     config_file: str = ""
 
 
 REQUIRED_KEYS = ("name", "paper_name", "family", "metric", "adapter", "train", "test")
-TOP_KEYS = frozenset(REQUIRED_KEYS + ("fields", "options", "download", "instruction"))
+TOP_KEYS = frozenset(REQUIRED_KEYS + ("fields", "options", "download", "instruction", "paper_pool"))
 SOURCE_KEYS = frozenset(f.name for f in dc_fields(Source))
 
 
@@ -192,6 +193,9 @@ def parse_spec(raw: Any, where: str, expected_name: str | None = None) -> Datase
     instruction = raw.get("instruction")
     if instruction is not None and not isinstance(instruction, str):
         raise _fail(where, "instruction", f"expected a line of text ('' for none), got {instruction!r}")
+    paper_pool = raw.get("paper_pool")
+    if paper_pool is not None and (not isinstance(paper_pool, int) or isinstance(paper_pool, bool) or paper_pool < 1):
+        raise _fail(where, "paper_pool", f"expected a positive whole number of QA pairs, got {paper_pool!r}")
     return DatasetSpec(
         name=name,
         paper_name=str(raw["paper_name"]),
@@ -204,6 +208,7 @@ def parse_spec(raw: Any, where: str, expected_name: str | None = None) -> Datase
         options=options,
         download=raw.get("download"),
         instruction=instruction,
+        paper_pool=paper_pool,
         config_file=where,
     )
 

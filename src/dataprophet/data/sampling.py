@@ -111,12 +111,28 @@ def select_ids(records: Iterable[dict], ids: list[str], source: str = "ids file"
     return [wanted[i] for i in dict.fromkeys(ids)]
 
 
+def _counted(records: Iterable[dict], seen: dict) -> Iterable[dict]:
+    seen["rows"] = 0
+    for rec in records:
+        seen["rows"] += 1
+        yield rec
+
+
 def sample_records(
-    records: Iterable[dict], n: int, seed: int, ids_file: str | Path | None = None, length: int | None = None
+    records: Iterable[dict],
+    n: int,
+    seed: int,
+    ids_file: str | Path | None = None,
+    length: int | None = None,
+    seen: dict | None = None,
 ) -> list[dict]:
     """``n`` records drawn uniformly (reservoir, or index sampling when ``length`` is known);
-    with ``ids_file``: reuse its ids when it exists, else save the drawn ids to it."""
+    with ``ids_file``: reuse its ids when it exists, else save the drawn ids to it. With
+    ``seen``, ``seen["rows"]`` counts the records streamed (the split's size after a fresh
+    reservoir draw, which reads the whole stream; a lower bound when the ids are reused)."""
     _check_n(n)
+    if seen is not None:
+        records = _counted(records, seen)
     if ids_file is not None and Path(ids_file).exists():
         return select_ids(records, read_ids(ids_file, n, seed), str(ids_file))
     if length is not None:
@@ -129,7 +145,13 @@ def sample_records(
 
 
 def sample_split(
-    spec, role: str, n: int, seed: int, ids_file: str | Path | None = None, resolve: bool = True
+    spec,
+    role: str,
+    n: int,
+    seed: int,
+    ids_file: str | Path | None = None,
+    resolve: bool = True,
+    seen: dict | None = None,
 ) -> list[dict]:
     """``n`` contract records of a registry dataset's 'train' or 'test' split; images are read
     only for the records kept (the stream's rows are adapted with lazy images). With
@@ -137,7 +159,7 @@ def sample_split(
     one by one, e.g. to reject an unreadable file instead of stopping)."""
     from dataprophet.data.adapters import iter_records, resolve_images
 
-    sample = sample_records(iter_records(spec, role, lazy_images=True), n, seed, ids_file)
+    sample = sample_records(iter_records(spec, role, lazy_images=True), n, seed, ids_file, seen=seen)
     return resolve_images(sample) if resolve else sample
 
 

@@ -21,6 +21,10 @@ from dataprophet.io.atomic import atomic_path
 ROW_GROUP_ROWS = 1024
 
 COLUMNS = ("id", "dataset", "family", "image", "question", "answers", "choices", "metric")
+# An optional text column: the answer-format line joined to the question only when a prompt is
+# built (``data.instructions.prompt_texts``), never part of the question the features embed.
+# Written only when some row has one, so tables without instructions keep the contract's columns.
+INSTRUCTION = "instruction"
 
 SCHEMA = pa.schema(
     [
@@ -94,13 +98,27 @@ def write_table(records: list[dict], path: str | Path, validate: bool = True, ex
     ``generator`` and ``source_image``); stages that read the contract ignore them."""
     if validate:
         validate_records(records, str(path))
+    if INSTRUCTION not in extra and any(_text(r.get(INSTRUCTION)) for r in records):
+        extra = (*extra, INSTRUCTION)
     schema = SCHEMA
     for name in extra:
         schema = schema.append(pa.field(name, pa.string()))
     columns = (*COLUMNS, *extra)
-    table = pa.Table.from_pylist([{c: r[c] for c in columns} for r in records], schema=schema)
+    rows = [{c: _text(r.get(c)) if c == INSTRUCTION else r[c] for c in columns} for r in records]
+    table = pa.Table.from_pylist(rows, schema=schema)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS)
+
+
+def _text(value) -> str:
+    """A row's instruction as text: "" for none (absent, None, or NaN after a pandas concat)."""
+    return value if isinstance(value, str) else ""
+
+
+def table_columns(frame: pd.DataFrame) -> list[str]:
+    """The contract's columns, and ``instruction`` when the frame has it: what a stage that
+    copies rows (a mixture, an RL prompt set) writes back."""
+    return [*COLUMNS, *([INSTRUCTION] if INSTRUCTION in frame.columns else [])]
 
 
 def read_table(

@@ -85,7 +85,10 @@ class EncodedDataset(torch.utils.data.Dataset):
         from dataprophet.io.contract import decode_image
 
         self._decode = decode_image
-        self.rows = frame[["image", "question", "answers"]].to_dict("records")
+        from dataprophet.data.instructions import prompt_texts
+
+        # the prompt: the question and its answer-format instruction (data.instructions)
+        self.rows = frame[["image", "answers"]].assign(question=prompt_texts(frame)).to_dict("records")
         self.processor = processor
         self._cache: dict[int, dict] | None = {} if cache else None
 

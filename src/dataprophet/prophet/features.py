@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from dataprophet.data.instructions import prompt_texts
 from dataprophet.io.contract import decode_image, read_table
 from dataprophet.io.progress import batch_starts
 from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, encode_example
@@ -108,7 +109,9 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
     collate = TrainCollator(processor.tokenizer.pad_token_id)
-    rows = frame[["image", "question", "answers"]].to_dict("records")
+    # the answer is scored under the prompt the models train and answer with (question and
+    # answer-format instruction); the text factors below embed the bare question
+    rows = frame[["image", "answers"]].assign(question=prompt_texts(frame)).to_dict("records")
     answer_only, with_eot = [], []
     for start in batch_starts(len(rows), batch_size, "answer perplexity"):
         examples = [

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from dataprophet.data.instructions import prompt_texts
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import decode_image, read_table
 from dataprophet.model.encoding import chat_messages
@@ -70,15 +71,16 @@ def prompt_dataset(frame: pd.DataFrame, processor=None):
     turn, if any, then image and question) with their image and the reward's references."""
     from datasets import Dataset
 
+    prompts = prompt_texts(frame)  # question + answer-format instruction (data.instructions)
     rows = [
         {
-            "prompt": chat_messages(processor, r["question"]),
+            "prompt": chat_messages(processor, prompts[k]),
             "image": decode_image(r["image"]),
             "answers": list(r["answers"]),
             "choices": list(r["choices"]) if r["choices"] is not None else None,
             "metric": r["metric"],
         }
-        for r in frame.to_dict("records")
+        for k, r in enumerate(frame.to_dict("records"))
     ]
     return Dataset.from_list(rows)
 
@@ -119,6 +121,18 @@ def grpo_config(settings: GrpoSettings, checkpoints: Path, on_gpu: bool):
     )
 
 
+def policy_dtype(settings: GrpoSettings, on_gpu: bool) -> str:
+    """The dtype the policy's weights are loaded (and updated) in. Full-parameter training
+    keeps float32 master weights and computes in bf16 (the Trainer's autocast with ``bf16``),
+    as verl's FSDP actor and the SFT path (``model.train.apply_freezing``) do: AdamW on bf16
+    weights at lr 1e-6 rounds most updates away (an update below half a bf16 step, 2^-8 of
+    the weight, leaves it unchanged). LoRA trains float32 adapters (PEFT upcasts them) on a
+    frozen base, which may stay in bf16."""
+    if settings.method == "full" or not (settings.bf16 and on_gpu):
+        return "float32"
+    return "bfloat16"
+
+
 def lora_config(settings: GrpoSettings):
     from peft import LoraConfig
 
@@ -144,7 +158,7 @@ def run_grpo(base, prompts, out, curve, checkpoints, settings: GrpoSettings, thr
     from trl import GRPOTrainer
 
     from dataprophet.model.modeling import load_model, load_processor, save_processor_files, set_threads
-    from dataprophet.model.train import is_main_process, latest_complete_checkpoint
+    from dataprophet.model.train import cast_saved_weights, is_main_process, latest_complete_checkpoint
 
     frame = read_table(prompts, validate=True)
     unknown = sorted(set(frame["metric"]) - _scorers())
@@ -155,8 +169,7 @@ def run_grpo(base, prompts, out, curve, checkpoints, settings: GrpoSettings, thr
     torch.manual_seed(settings.seed)
     processor = load_processor(base, settings.max_tiles)
     processor.tokenizer.padding_side = "left"  # prompts are left-padded for generation (TRL issue #5785)
-    dtype = "bfloat16" if settings.bf16 and on_gpu else "float32"
-    model = load_model(base, dtype=dtype)
+    model = load_model(base, dtype=policy_dtype(settings, on_gpu))
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=reward,
@@ -185,6 +198,8 @@ def run_grpo(base, prompts, out, curve, checkpoints, settings: GrpoSettings, thr
     trainer.save_model(str(staging))
     if is_main_process():
         (staging / "training_args.bin").unlink(missing_ok=True)  # a pickle; nothing here reads it
+        if settings.bf16 and on_gpu:  # fp32 master weights, saved in bf16 as the SFT path does
+            cast_saved_weights(staging, "bfloat16")
         save_processor_files(processor, staging)
         (staging / "train_log.json").write_text(json.dumps(log, indent=2) + "\n")
         write_csv(curve_frame, curve, index=False, float_format="%.6g")

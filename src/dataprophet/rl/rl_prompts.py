@@ -30,14 +30,14 @@ import pandas as pd
 
 from dataprophet.analysis.ranking import read_matrix
 from dataprophet.io.atomic import write_csv
-from dataprophet.io.contract import COLUMNS, read_rows, read_table, write_table
+from dataprophet.io.contract import read_rows, read_table, table_columns, write_table
 from dataprophet.selection.allocation import allocate, pooled_sample_scores, pooled_weights, select_top_k
 from dataprophet.selection.mixture import draw_mixture
 from dataprophet.settings import RlPromptsSettings
 
 
 def write_prompts(rows: pd.DataFrame, out: Path) -> None:
-    write_table(rows[list(COLUMNS)].to_dict("records"), out, validate=False)
+    write_table(rows[table_columns(rows)].to_dict("records"), out, validate=False)
     write_csv(rows[["id", "source"]], out.with_suffix(".ids.csv"), index=False)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dataprophet.io.atomic import write_csv
-from dataprophet.io.contract import COLUMNS, read_table, write_table
+from dataprophet.io.contract import read_table, table_columns, write_table
 from dataprophet.settings import MixtureSettings
 
 
@@ -92,7 +92,7 @@ def column_counts(allocation: pd.DataFrame, target: str, where: str) -> pd.Serie
 
 def write_mixture(mixture: pd.DataFrame, out: Path, ids: Path) -> None:
     """The contract table to ``out`` and ``id, source, part`` to ``ids`` (CSV)."""
-    write_table(mixture[list(COLUMNS)].to_dict("records"), out, validate=False)
+    write_table(mixture[table_columns(mixture)].to_dict("records"), out, validate=False)
     write_csv(mixture[["id", "source", "part"]], ids, index=False)
 
 

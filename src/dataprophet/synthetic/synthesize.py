@@ -6,8 +6,8 @@ into equal disjoint shares, one per generator, by a seeded permutation. Each ima
 request for ``pairs_per_image`` pairs (``dataprophet.synthetic.pairs``); each reply is
 validated, and each pair kept becomes one contract row (id ``<image id>-<generator>-<k>``,
 the source's dataset, family and metric (exact match for a multiple-choice source: a pair
-has no options), the image, the pair, the question followed by that metric's answer-format
-instruction unless ``instructions`` is off) with two more columns:
+has no options), the image, the pair, and that metric's answer-format instruction in the ``instruction`` column
+unless ``instructions`` is off) with two more columns:
 ``generator`` and ``source_image``. Rejected replies and pairs go to ``rejects`` (CSV) with
 their reason, and the log counts them by reason.
 
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.data.instructions import instruction_for, with_instruction
+from dataprophet.data.instructions import instruction_for
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import decode_image, read_table, write_table
 from dataprophet.settings import SynthesizeSettings
@@ -97,7 +97,8 @@ def rows_of(source: dict, generator: str, reply: str, settings: SynthesizeSettin
             "dataset": source["dataset"],
             "family": source["family"],
             "image": source["image"],
-            "question": with_instruction(p["question"], instruction),
+            "question": p["question"],
+            "instruction": instruction,
             "answers": [p["answer"]],
             "choices": None,
             "metric": metric,

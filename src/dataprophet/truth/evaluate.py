@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from dataprophet.data.instructions import prompt_texts
 from dataprophet.io.atomic import atomic_path, write_json
 from dataprophet.io.contract import decode_image, read_table
 from dataprophet.io.progress import batch_starts
@@ -37,7 +38,7 @@ def generate_answers(
     for start in batch_starts(len(frame), settings.batch_size, desc):
         batch = frame.iloc[start : start + settings.batch_size]
         images = [decode_image(b) for b in batch["image"]]
-        prompts = [chat_prompt(processor, q) for q in batch["question"]]
+        prompts = [chat_prompt(processor, q) for q in prompt_texts(batch)]  # question + instruction
         inputs = processor(images=images, text=prompts, return_tensors="pt", padding=True)
         inputs = {k: v.to(device) for k, v in inputs.items()}
         inputs["pixel_values"] = inputs["pixel_values"].to(dtype)

@@ -54,6 +54,12 @@ _DEFS = (
         _QA,
     ),
     AdapterDef(
+        "visual_cot_benchmark",
+        single.visual_cot_benchmark,
+        {"image": "image", "qa": "conversations", "speaker": "from", "text": "value", "id": "question_id"},
+        {"human": "human", "gpt": "gpt", **_IMG},
+    ),
+    AdapterDef(
         "mapqa",
         single.qa,
         {"image": "map_id", "question": "question", "answers": "answer", "id": "question_id"},

@@ -74,6 +74,48 @@ def qa(row: dict, index: int, ctx: RowContext) -> list[dict]:
     return _single(row, index, ctx, text(ctx.column(row, "question")), _read_answers(row, ctx))
 
 
+# The box requests Visual-CoT appends to each question (its tools/convert_data_to_llava_format.py:
+# the base and the step-by-step prompt); a plain VQA question ends before them.
+BOX_REQUESTS = (
+    " Please think step by step and provide the bounding box coordinate of the region",
+    " Please provide the bounding box coordinate of the region",
+)
+
+
+def visual_cot_question(value: str) -> str:
+    """A Visual-CoT first turn as a plain question: the ``<image>`` token and the box
+    request (everything from it on) removed."""
+    question = text(value).replace("<image>", "").strip()
+    for request in BOX_REQUESTS:
+        cut = question.find(request.strip())
+        if cut >= 0:
+            question = question[:cut]
+    return question.strip()
+
+
+def visual_cot_benchmark(row: dict, index: int, ctx: RowContext) -> list[dict]:
+    """A Visual-CoT benchmark row ``{dataset, split, question_id, image: [path,
+    "path###[box]"], conversations}``: the question is the first human turn without the box
+    request, the answer the last gpt turn (a sentence; the second turn is the box, the third
+    the cropped image). The image is the first path, the whole picture (``###`` and the box
+    after it, if present, are dropped), relative to ``image_root`` as ``cot/<dataset>/<file>``."""
+    container = ctx.fields["qa"]
+    turns = stringified_list(ctx.column(row, "qa"), ctx, "qa") or []
+    said = [(text(ctx.item(t, "speaker", container)), text(ctx.item(t, "text", container))) for t in turns]
+    human = [v for who, v in said if who == ctx.options["human"]]
+    gpt = [v for who, v in said if who == ctx.options["gpt"]]
+    if not human or not gpt:
+        return []
+    images = ctx.column(row, "image")
+    first = images[0] if isinstance(images, (list, tuple)) and images else images
+    if isinstance(first, str):
+        first = first.split("###")[0]
+    question, answers = visual_cot_question(human[0]), answer_list(gpt[-1])
+    if not question or not answers:
+        return []
+    return [ctx.record(ctx.row_id(row, index), 0, ctx.image(first), question, answers)]
+
+
 def chart2text(row: dict, index: int, ctx: RowContext) -> list[dict]:
     """The caption is the answer to a fixed question (``options.question``), because
     Chart2Text has no questions; the paper does not say which prompt it used."""
