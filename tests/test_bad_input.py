@@ -41,12 +41,12 @@ def _record(i: int, **changes) -> dict:
 @pytest.mark.parametrize(
     "bad, message",
     [
-        ({"image": b"not an image at all"}, "row 1 \\(id='x-1'\\): corrupt or unreadable image"),
-        ({"image": _png()[:40]}, "row 1 \\(id='x-1'\\): corrupt or unreadable image"),
-        ({"question": "   "}, "row 1 \\(id='x-1'\\): empty question"),
-        ({"answers": []}, "row 1 \\(id='x-1'\\): empty answer"),
-        ({"answers": [""]}, "row 1 \\(id='x-1'\\): empty answer"),
-        ({"id": "x-0"}, "row 1 \\(id='x-0'\\): duplicate id 'x-0'"),
+        ({"image": b"not an image at all"}, "row 2 \\(id='x-1'\\): corrupt or unreadable image"),
+        ({"image": _png()[:40]}, "row 2 \\(id='x-1'\\): corrupt or unreadable image"),
+        ({"question": "   "}, "row 2 \\(id='x-1'\\): empty question"),
+        ({"answers": []}, "row 2 \\(id='x-1'\\): empty answer"),
+        ({"answers": [""]}, "row 2 \\(id='x-1'\\): empty answer"),
+        ({"id": "x-0"}, "row 2 \\(id='x-0'\\): duplicate id 'x-0'"),
     ],
 )
 def test_contract_rejects_bad_rows_naming_file_and_row(bad, message, tmp_path):
@@ -60,7 +60,7 @@ def test_contract_rejects_bad_rows_naming_file_and_row(bad, message, tmp_path):
 def test_missing_field_is_named():
     rec = _record(0)
     del rec["answers"]
-    with pytest.raises(ContractError, match=r"row 0 \(id='x-0'\) is missing field\(s\) \['answers'\]"):
+    with pytest.raises(ContractError, match=r"row 1 \(id='x-0'\) is missing field\(s\) \['answers'\]"):
         validate_records([rec], "mem")
 
 
