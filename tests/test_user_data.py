@@ -240,3 +240,41 @@ def test_an_image_past_the_pixel_limit_is_refused_with_its_size(tmp_path, size):
     pq.write_table(pa.Table.from_pandas(rows, schema=SCHEMA, preserve_index=False), path)
     with pytest.raises(ContractError, match=rf"{path}: row 2: image: image is .*past the limit of 89.5 M pixels"):
         load_user_dataset(path)
+
+
+def _select(study: Path, out: Path, *extra: str) -> int:
+    sources = [str(study / f"{n}.parquet") for n in ("chart_bar", "count_shapes")]
+    return main(["select", "--target", str(study / "target.parquet"), "--sources", *sources, "--out", str(out), *extra])
+
+
+def test_select_writes_its_files_as_one_set_and_a_rerun_leaves_nothing_of_the_last(study, tmp_path, monkeypatch):
+    import dataprophet.selection.select as select_module
+
+    out = tmp_path / "mix"
+    model = ["--model", str(study / "base"), "--kmeans-k", "2", "--samples", "0"]
+    assert _select(study, out, "--budget", "12", *model) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "ids.csv", "mixture.parquet", "scores.csv"]
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def killed(*args, **kwargs):  # a kill after the mixture, before the allocation
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(select_module, "write_csv", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _select(study, out, "--budget", "20", "--method", "uniform")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # the previous set, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["mix"]  # no temporary folder left behind
+    monkeypatch.undo()
+
+    assert _select(study, out, "--budget", "20", "--method", "uniform") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "ids.csv", "mixture.parquet"]
+    assert pd.read_csv(out / "allocation.csv")["samples"].sum() == 20
+
+
+def test_select_refuses_to_replace_a_folder_holding_other_files(study, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert _select(study, out, "--budget", "12", "--method", "uniform") == 2
+    assert f"--out {out} holds files that select does not write (notes.txt)" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "keep me"

@@ -44,16 +44,25 @@ def atomic_path(path: str | Path):
 
 @contextmanager
 def atomic_dir(path: str | Path):
-    """Yield a temporary directory beside ``path``; swap it into place only on success."""
+    """Yield a temporary directory beside ``path``; swap it into place only on success.
+
+    The files written into it appear together, and a previous ``path`` goes whole: no file
+    of an earlier run is left beside the new ones. The old folder is first renamed aside and
+    removed only once the new one is in place, so a kill leaves either the old set or the
+    new one (and at worst a hidden ``.<name>.*.old`` folder beside it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
         _publish(tmp, 0o777)
+        old = None
         if path.exists():
-            shutil.rmtree(path)
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
         os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
