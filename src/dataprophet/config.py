@@ -46,6 +46,7 @@ from dataprophet.settings import (
     RlSettings,
     RlTableSettings,
     Scale,
+    SeedMeanSettings,
     SelectionSettings,
     SelectionTableSettings,
     SummarySettings,
@@ -117,6 +118,9 @@ class Study:
 
     def groundtruth_settings(self) -> GroundTruthSettings:
         return GroundTruthSettings(sources=self.datasets, targets=self.datasets)
+
+    def seed_mean_settings(self) -> SeedMeanSettings:
+        return SeedMeanSettings(labels=tuple(f"seed{s}" for s in self.finetune_seeds))
 
     def agreement_settings(self) -> AgreementSettings:
         return AgreementSettings(

@@ -260,6 +260,11 @@ class GroundTruthSettings(Settings):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SeedMeanSettings(Settings):
+    labels: tuple[str, ...]  # one per Delta table, e.g. ("seed0", "seed1")
+
+
+@dataclass(frozen=True, kw_only=True)
 class AgreementSettings(Settings):
     labels: tuple[str, ...]  # one per Delta table, e.g. ("seed0", "seed1")
     variant: TauVariant = "b"  # the tau the predictors are judged with (prophet.tau_variant)
