@@ -440,3 +440,44 @@ def test_a_mixture_asking_a_source_for_more_than_it_holds_names_it(tmp_path, cap
     err = capsys.readouterr().err
     assert "source 'count_shapes': 9 samples asked, but it holds 4 train + 1 pool" in err and "Traceback" not in err
     assert not (tmp_path / "m.parquet").exists()
+
+
+def test_a_broken_yaml_config_names_file_line_and_column(tmp_path):
+    from dataprophet.config import ConfigError, load_study_file
+
+    path = tmp_path / "study.yaml"
+    path.write_text("name: x\nscale: mini\ndatasets: [a, b\nseed: 1\n")
+    with pytest.raises(ConfigError, match=rf"{path}: line 4, column 5: not valid YAML"):
+        load_study_file(path)
+
+
+def test_a_negative_seed_is_refused_at_load_naming_key_file_and_line(tmp_path, capsys):
+    from dataprophet.config import ConfigError, load_study_file
+
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path / "study.yaml"
+    path.write_text((root / "config" / "smoke.yaml").read_text() + "finetune_seeds: [0, -1]\n")
+    line = len(path.read_text().splitlines())
+    with pytest.raises(ConfigError, match=rf"{path}: config key 'finetune_seeds.1': -1 is less .* \(line {line}\)"):
+        load_study_file(path)
+    truth = tmp_path / "t.csv"
+    truth.write_text(",a,b\na,1,2\nb,3,4\n")
+    assert main(["tau", "--truth", str(truth), "--scores", str(truth), "--seed", "-3"]) == 2
+    assert "--seed must be an integer from 0 to 4294967295, got -3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        (";a;b\na;1;2\nb;3;4\n", "its separator is ';', not a comma"),
+        (",a,a\na,1,2\nb,3,4\n", "the column label 'a' appears twice"),
+        (",a,b\na,1,2\na,3,4\n", "the row label 'a' appears twice"),
+    ],
+)
+def test_tau_names_the_file_and_what_is_wrong_with_a_matrix(tmp_path, capsys, text, message):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(",a,b\na,1,2\nb,3,4\n")
+    bad.write_text(text)
+    assert main(["tau", "--truth", str(good), "--scores", str(bad)]) == 2
+    assert f"{bad}: {message}" in capsys.readouterr().err
