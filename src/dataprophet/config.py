@@ -511,7 +511,6 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
 
 def load_study_file(path: str | Path) -> Study:
     """Load and validate a config file outside Snakemake (tests, notebooks)."""
-    import yaml
 
     raw = read_yaml(path)
     try:
