@@ -481,3 +481,24 @@ def test_tau_names_the_file_and_what_is_wrong_with_a_matrix(tmp_path, capsys, te
     bad.write_text(text)
     assert main(["tau", "--truth", str(good), "--scores", str(bad)]) == 2
     assert f"{bad}: {message}" in capsys.readouterr().err
+
+
+def test_a_model_folder_gets_the_umasks_mode_even_for_files_written_private(tmp_path):
+    """safetensors and the Trainer write through private temporary files (0600)."""
+    import os
+    import tempfile
+
+    from dataprophet.io.atomic import atomic_dir
+
+    old = os.umask(0o022)
+    try:
+        with atomic_dir(tmp_path / "model") as tmp:
+            (tmp / "sub").mkdir(mode=0o700)
+            fd, name = tempfile.mkstemp(dir=tmp / "sub")
+            os.close(fd)
+            os.replace(name, tmp / "sub" / "model.safetensors")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "model" / "sub" / "model.safetensors").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "model" / "sub").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "model").stat().st_mode & 0o777 == 0o755
