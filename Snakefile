@@ -10,7 +10,7 @@
 import os
 from typing import get_args
 
-from dataprophet.config import coerce_by_schema, load_study, validate_against_schema
+from dataprophet.config import ConfigError, coerce_by_schema, load_study, validate_against_schema, where_in_files
 from dataprophet.settings import RlRun, SelectionMethod, SyntheticMethod, to_flags
 
 
@@ -24,9 +24,15 @@ if not workflow.overwrite_configfiles:
 
 # Validated once, at DAG build: key names and types (JSON schema), then dataset names.
 # Command-line overrides arrive as text; they are read as the schema's types first.
+# An error names the config key, and the file and line that set it (the last config file
+# that has the key; none when it came from --config).
 config.update(coerce_by_schema(config))
-validate_against_schema(config)
-STUDY = load_study(config, base_dir=workflow.basedir)
+try:
+    validate_against_schema(config)
+    STUDY = load_study(config, base_dir=workflow.basedir)
+except ConfigError as exc:
+    files = list(workflow.overwrite_configfiles) or [os.path.join(workflow.basedir, "config/config.yaml")]
+    raise ConfigError(f"{exc}{where_in_files(files, str(exc))}") from None
 R = STUDY.results
 DATASETS = list(STUDY.datasets)
 SEEDS = list(STUDY.finetune_seeds)

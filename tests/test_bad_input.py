@@ -41,12 +41,12 @@ def _record(i: int, **changes) -> dict:
 @pytest.mark.parametrize(
     "bad, message",
     [
-        ({"image": b"not an image at all"}, "row 1 \\(id='x-1'\\): corrupt or unreadable image"),
-        ({"image": _png()[:40]}, "row 1 \\(id='x-1'\\): corrupt or unreadable image"),
-        ({"question": "   "}, "row 1 \\(id='x-1'\\): empty question"),
-        ({"answers": []}, "row 1 \\(id='x-1'\\): empty answer"),
-        ({"answers": [""]}, "row 1 \\(id='x-1'\\): empty answer"),
-        ({"id": "x-0"}, "row 1 \\(id='x-0'\\): duplicate id 'x-0'"),
+        ({"image": b"not an image at all"}, "row 2 \\(id='x-1'\\): corrupt or unreadable image"),
+        ({"image": _png()[:40]}, "row 2 \\(id='x-1'\\): corrupt or unreadable image"),
+        ({"question": "   "}, "row 2 \\(id='x-1'\\): empty question"),
+        ({"answers": []}, "row 2 \\(id='x-1'\\): empty answer"),
+        ({"answers": [""]}, "row 2 \\(id='x-1'\\): empty answer"),
+        ({"id": "x-0"}, "row 2 \\(id='x-0'\\): duplicate id 'x-0'"),
     ],
 )
 def test_contract_rejects_bad_rows_naming_file_and_row(bad, message, tmp_path):
@@ -60,7 +60,7 @@ def test_contract_rejects_bad_rows_naming_file_and_row(bad, message, tmp_path):
 def test_missing_field_is_named():
     rec = _record(0)
     del rec["answers"]
-    with pytest.raises(ContractError, match=r"row 0 \(id='x-0'\) is missing field\(s\) \['answers'\]"):
+    with pytest.raises(ContractError, match=r"row 1 \(id='x-0'\) is missing field\(s\) \['answers'\]"):
         validate_records([rec], "mem")
 
 
@@ -440,3 +440,65 @@ def test_a_mixture_asking_a_source_for_more_than_it_holds_names_it(tmp_path, cap
     err = capsys.readouterr().err
     assert "source 'count_shapes': 9 samples asked, but it holds 4 train + 1 pool" in err and "Traceback" not in err
     assert not (tmp_path / "m.parquet").exists()
+
+
+def test_a_broken_yaml_config_names_file_line_and_column(tmp_path):
+    from dataprophet.config import ConfigError, load_study_file
+
+    path = tmp_path / "study.yaml"
+    path.write_text("name: x\nscale: mini\ndatasets: [a, b\nseed: 1\n")
+    with pytest.raises(ConfigError, match=rf"{path}: line 4, column 5: not valid YAML"):
+        load_study_file(path)
+
+
+def test_a_negative_seed_is_refused_at_load_naming_key_file_and_line(tmp_path, capsys):
+    from dataprophet.config import ConfigError, load_study_file
+
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path / "study.yaml"
+    path.write_text((root / "config" / "smoke.yaml").read_text() + "finetune_seeds: [0, -1]\n")
+    line = len(path.read_text().splitlines())
+    with pytest.raises(ConfigError, match=rf"{path}: config key 'finetune_seeds.1': -1 is less .* \(line {line}\)"):
+        load_study_file(path)
+    truth = tmp_path / "t.csv"
+    truth.write_text(",a,b\na,1,2\nb,3,4\n")
+    assert main(["tau", "--truth", str(truth), "--scores", str(truth), "--seed", "-3"]) == 2
+    assert "--seed must be an integer from 0 to 4294967295, got -3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        (";a;b\na;1;2\nb;3;4\n", "its separator is ';', not a comma"),
+        (",a,a\na,1,2\nb,3,4\n", "the column label 'a' appears twice"),
+        (",a,b\na,1,2\na,3,4\n", "the row label 'a' appears twice"),
+    ],
+)
+def test_tau_names_the_file_and_what_is_wrong_with_a_matrix(tmp_path, capsys, text, message):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(",a,b\na,1,2\nb,3,4\n")
+    bad.write_text(text)
+    assert main(["tau", "--truth", str(good), "--scores", str(bad)]) == 2
+    assert f"{bad}: {message}" in capsys.readouterr().err
+
+
+def test_a_model_folder_gets_the_umasks_mode_even_for_files_written_private(tmp_path):
+    """safetensors and the Trainer write through private temporary files (0600)."""
+    import os
+    import tempfile
+
+    from dataprophet.io.atomic import atomic_dir
+
+    old = os.umask(0o022)
+    try:
+        with atomic_dir(tmp_path / "model") as tmp:
+            (tmp / "sub").mkdir(mode=0o700)
+            fd, name = tempfile.mkstemp(dir=tmp / "sub")
+            os.close(fd)
+            os.replace(name, tmp / "sub" / "model.safetensors")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "model" / "sub" / "model.safetensors").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "model" / "sub").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "model").stat().st_mode & 0o777 == 0o755

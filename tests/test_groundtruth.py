@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dataprophet.analysis.ranking import MatrixError, per_source_tau, per_target_tau
-from dataprophet.truth.agreement import leave_one_out, pair_agreement, seed_mean, split_half
+from dataprophet.truth.agreement import leave_one_out, mean_over_seeds, pair_agreement, split_half
 from dataprophet.truth.groundtruth import delta_matrix, score_table, transfer_summary
 
 
@@ -74,12 +74,12 @@ def _seeds(n, noise, seed=0):
 def test_seed_mean_and_standard_error_by_hand():
     a = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["x", "y"], columns=["x", "y"])
     b = a + pd.DataFrame([[1.0, -2.0], [0.0, 2.0]], index=["x", "y"], columns=["x", "y"])
-    mean, se = seed_mean([a, b.loc[["y", "x"], ["y", "x"]]])  # labels in another order
+    mean, se = mean_over_seeds([a, b.loc[["y", "x"], ["y", "x"]]])  # labels in another order
     assert mean.loc["x", "x"] == 1.5 and mean.loc["x", "y"] == 1.0 and mean.loc["y", "x"] == 3.0
     # two values d apart: sd = |d| / sqrt(2), se = sd / sqrt(2) = |d| / 2
     assert se.loc["x", "x"] == pytest.approx(0.5) and se.loc["x", "y"] == pytest.approx(1.0)
     assert se.loc["y", "x"] == 0.0
-    _, one = seed_mean([a])
+    _, one = mean_over_seeds([a])
     assert one.isna().all().all()  # one seed: the error is unknown, not zero
 
 

@@ -361,11 +361,11 @@ UPSTREAM = {  # rules that must not rerun when a setting read first by the key's
     "evaluate": {"generate", "base", "finetune"},
     "evaluate:mix": {"generate", "base", "finetune"},
     "evaluate:rl": {"generate", "base", "finetune"},
-    "features": {"generate", "base", "finetune", "evaluate", "groundtruth", "agreement"},
+    "features": {"generate", "base", "finetune", "evaluate", "groundtruth", "seed_mean", "agreement"},
     "predict": {"generate", "base", "finetune", "evaluate", "features"},
     "rank": {"generate", "base", "finetune", "evaluate", "features", "predict", "agreement"},
     "ablations": {"generate", "base", "finetune", "evaluate", "features", "predict", "agreement", "rank"},
-    "agreement": {"generate", "base", "finetune", "evaluate", "groundtruth", "features", "predict"},
+    "agreement": {"generate", "base", "finetune", "evaluate", "groundtruth", "seed_mean", "features", "predict"},
     "allocate": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank", "extend"},
     "extend": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank"},
     "mixture": {"generate", "base", "finetune", "evaluate", "features", "predict", "rank", "extend", "allocate"},
@@ -413,6 +413,27 @@ def test_a_changed_setting_reruns_exactly_the_rules_that_read_it(smoke_run, over
         if upstream & expected:
             continue  # downstream of another reader of the key, so what lies between reruns too
         assert not rules & (upstream - expected), (override, rules & upstream)
+
+
+TAU_AND_ABLATION_CHANGES = [
+    "prophet={tau_variant: a}",
+    "prophet={exclude_diagonal: true}",
+    "prophet={bootstrap: 300}",
+    "prophet={ablations: {QSim x PPL: [qsim, ppl]}}",
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("override", TAU_AND_ABLATION_CHANGES)
+def test_a_tau_or_ablation_setting_plans_no_fine_tune_evaluation_or_features(smoke_run, override):
+    """The seed-mean Delta reads no tau setting (rule seed_mean, apart from the ceilings of
+    rule agreement), so the oracle's allocation, its mixtures and their fine-tunes stay."""
+    result = _snakemake(smoke_run.parent.parent, "-n", "--config", override)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rules, _ = _dry_run_rules(result.stdout + result.stderr)
+    assert rules, override
+    costly = {"finetune", "finetune:mix", "evaluate", "evaluate:mix", "evaluate:rl", "features", "gradients"}
+    assert not rules & (costly | {"seed_mean", "allocate", "mixture", "grpo"}), (override, rules)
 
 
 @pytest.mark.integration

@@ -251,14 +251,25 @@ class FakeApi:
                     self.end_headers()
                     self.wfile.write(payload)
                     return
+                if action == "html":
+                    payload = b"<html><body>Please sign in</body></html>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 content = "this is not JSON at all" if action == "malformed" else reply_for(key)
+                content = {"null": None, "empty": ""}.get(action, content)
                 payload = json.dumps(
                     {
                         "id": f"c{n}",
                         "object": "chat.completion",
                         "created": 0,
                         "model": body["model"],
-                        "choices": [
+                        "choices": []
+                        if action == "nochoices"
+                        else [
                             {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
                         ],
                         "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
@@ -363,6 +374,63 @@ def test_a_persistent_500_fails_the_stage_and_a_rerun_sends_only_what_failed(api
     before = api.received
     out, _ = run(train, tmp_path, api_settings(api.url))
     assert api.received - before == 1 and len(read_table(out)) == N_IMAGES * 5
+
+
+@pytest.mark.parametrize("fault", ["html", "nochoices", "null", "empty"])
+def test_a_malformed_200_reply_is_a_fault_retried_and_never_cached(api, train, tmp_path, fault):
+    api.plan = lambda n, key: fault if n <= 2 else "ok"  # the first image, twice
+    out, _ = run(train, tmp_path, api_settings(api.url, max_retries=2))
+    assert len(read_table(out)) == N_IMAGES * 5 and api.received == N_IMAGES + 2
+    replies = [json.loads(p.read_text())["reply"] for p in (tmp_path / "cache").rglob("*.json")]
+    assert len(replies) == N_IMAGES and all(r.strip() for r in replies)
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("html", "the reply is not JSON \\(it starts '<html><body>Please sign in"),
+        ("nochoices", "the reply has no choices"),
+        ("null", "the reply's content is null"),
+        ("empty", "the reply's content is empty"),
+    ],
+)
+def test_a_persistent_malformed_reply_names_generator_and_image_and_is_not_cached(api, train, tmp_path, fault, reason):
+    victim = {}
+
+    def plan(n, key):
+        victim.setdefault("key", key)
+        return fault if key == victim["key"] else "ok"
+
+    api.plan = plan
+    with pytest.raises(
+        GenerationError,
+        match=f"1 of 3 requests got no reply after 2 retries \\(first: MalformedReplyError: "
+        f"generator 'gpt', image count_shapes-\\S+ \\(sha256 [0-9a-f]{{12}}\\): {reason}",
+    ):
+        run(train, tmp_path, api_settings(api.url, max_retries=2))
+    api.plan = lambda n, key: "ok"
+    before = api.received
+    out, _ = run(train, tmp_path, api_settings(api.url))
+    assert api.received - before == 1 and len(read_table(out)) == N_IMAGES * 5  # the bad reply was not cached
+
+
+@pytest.mark.parametrize(("max_retries", "said"), [(0, "with no retry"), (1, "after 1 retry"), (3, "after 3 retries")])
+def test_messages_count_the_retries_that_happened(api, train, tmp_path, max_retries, said):
+    api.plan = lambda n, key: "500"
+    with pytest.raises(GenerationError, match=f"3 of 3 requests got no reply {said} \\(first: InternalServerError"):
+        run(train, tmp_path, api_settings(api.url, max_retries=max_retries))
+    assert api.received == N_IMAGES * (max_retries + 1)  # every image (both generators), 1 + retries tries each
+
+
+def test_a_cached_empty_reply_is_asked_again(api, train, tmp_path):
+    out, _ = run(train, tmp_path, api_settings(api.url))
+    for path in (tmp_path / "cache").rglob("*.json"):  # as an earlier version could have cached them
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "reply": ""}))
+    before = api.received
+    out.unlink()
+    run(train, tmp_path, api_settings(api.url))
+    assert api.received - before == N_IMAGES
 
 
 def test_a_malformed_reply_is_rejected_with_its_reason_and_not_asked_again(api, train, tmp_path):

@@ -49,6 +49,7 @@ from dataprophet.settings import (
     RlSettings,
     RlTableSettings,
     Scale,
+    SeedMeanSettings,
     SelectionSettings,
     SelectionTableSettings,
     SummarySettings,
@@ -150,6 +151,9 @@ class Study:
 
     def groundtruth_settings(self) -> GroundTruthSettings:
         return GroundTruthSettings(sources=self.ft_sources, targets=self.datasets)
+
+    def seed_mean_settings(self) -> SeedMeanSettings:
+        return SeedMeanSettings(labels=tuple(f"seed{s}" for s in self.finetune_seeds))
 
     def agreement_settings(self) -> AgreementSettings:
         return AgreementSettings(
@@ -615,11 +619,69 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
 
 def load_study_file(path: str | Path) -> Study:
     """Load and validate a config file outside Snakemake (tests, notebooks)."""
+
+    raw = read_yaml(path)
+    try:
+        validate_against_schema(raw)
+        return load_study(raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}{key_line(path, str(exc))}") from None
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML config as a dict; a syntax error names the file, line and column (1-based)."""
     import yaml
 
-    raw = yaml.safe_load(Path(path).read_text())
-    validate_against_schema(raw)
-    return load_study(raw)
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        raise ConfigError(f"{path}:{where} not valid YAML ({exc.problem or exc.context})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of config keys, got {type(raw).__name__}")
+    return raw
+
+
+def key_line(path: str | Path, message: str) -> str:
+    """ " (line N)" for the config key a ConfigError message names ("config key 'a.b'" or
+    "a.b: ..."), found in the YAML file; "" when it is not there."""
+    import re
+
+    import yaml
+
+    match = re.search(r"config key '([^']+)'", message) or re.match(r"([\w.]+):", message)
+    if not match:
+        return ""
+    node = yaml.compose(Path(path).read_text())
+    line = None
+    for part in match.group(1).split("."):
+        if isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+            line = node.start_mark.line + 1
+            continue
+        if not isinstance(node, yaml.MappingNode):
+            break
+        found = [(key, value) for key, value in node.value if key.value == part]
+        if not found:
+            break
+        key, node = found[-1]  # the last of repeated keys is the one YAML keeps
+        line = key.start_mark.line + 1
+    return f" (line {line})" if line else ""
+
+
+def where_in_files(files: list[str | Path], message: str) -> str:
+    """ " (in <file>, line N)" for the last of ``files`` that sets the key ``message`` names."""
+    for path in reversed([Path(f) for f in files]):
+        try:
+            found = key_line(path, message)
+        except Exception:  # noqa: BLE001 -- an unreadable file just gives no place
+            continue
+        if found:
+            return f" (in {path}, {found.strip(' ()')})"
+    return ""
 
 
 def schema_text() -> str:

@@ -87,6 +87,10 @@ class Settings:
         for name, high in self.MAXIMUM.items():
             if getattr(self, name) > high:
                 raise ConfigError(f"{name} must be a number <= {high:g}, got {getattr(self, name)!r}")
+        for f in fields(self):  # numpy's and torch's generators take seeds in [0, 2**32)
+            value = getattr(self, f.name)
+            if f.name == "seed" and not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32):
+                raise ConfigError(f"seed must be an integer from 0 to {2**32 - 1}, got {value!r}")
         types = _resolved_types(type(self))
         for f in fields(self):
             kind = types[f.name]
@@ -287,6 +291,11 @@ class GroundTruthSettings(Settings):
 
     sources: tuple[str, ...]
     targets: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeedMeanSettings(Settings):
+    labels: tuple[str, ...]  # one per Delta table, e.g. ("seed0", "seed1")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -875,8 +884,16 @@ def add_settings_arguments(parser: argparse.ArgumentParser, cls) -> None:
 
 
 def settings_from_args(cls, namespace: argparse.Namespace):
+    """The settings of ``cls`` from parsed flags; a bad value is an error naming its flag."""
     values = {f.name: getattr(namespace, f"settings.{f.name}") for f in fields(cls)}
-    return build(cls, values, f"{cls.__name__} settings")
+    try:
+        return build(cls, values, f"{cls.__name__} settings")
+    except ConfigError as exc:
+        message = str(exc).removeprefix(f"{cls.__name__} settings: ")
+        for f in sorted(fields(cls), key=lambda f: -len(f.name)):
+            if message.startswith((f"{f.name} ", f"{f.name}:")):
+                raise ConfigError(_flag(f.name) + message[len(f.name) :]) from None
+        raise
 
 
 def to_flags(settings, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> str:

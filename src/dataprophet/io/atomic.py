@@ -24,6 +24,19 @@ def _publish(tmp: str | Path, mode: int) -> None:
     os.chmod(tmp, mode & ~_umask())
 
 
+def _publish_tree(folder: Path) -> None:
+    """``_publish`` for a folder and everything in it: libraries that write through their own
+    temporary files (safetensors, the Trainer's checkpoints) leave them 0600, and the
+    weights of a fine-tune must be readable as the umask allows, like every other output."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            _publish(os.path.join(root, name), 0o777)
+        for name in files:
+            path = os.path.join(root, name)
+            _publish(path, 0o777 if os.stat(path).st_mode & 0o100 else 0o666)
+    _publish(folder, 0o777)
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; rename it over ``path`` only on success."""
@@ -44,16 +57,25 @@ def atomic_path(path: str | Path):
 
 @contextmanager
 def atomic_dir(path: str | Path):
-    """Yield a temporary directory beside ``path``; swap it into place only on success."""
+    """Yield a temporary directory beside ``path``; swap it into place only on success.
+
+    The files written into it appear together, and a previous ``path`` goes whole: no file
+    of an earlier run is left beside the new ones. The old folder is first renamed aside and
+    removed only once the new one is in place, so a kill leaves either the old set or the
+    new one (and at worst a hidden ``.<name>.*.old`` folder beside it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
-        _publish(tmp, 0o777)
+        _publish_tree(tmp)
+        old = None
         if path.exists():
-            shutil.rmtree(path)
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
         os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -44,10 +44,44 @@ class ContractError(ValueError):
     """A table that breaks the data contract; the message names the file, row and field."""
 
 
-def record_problem(rec: dict, seen: set[str]) -> str | None:
-    """Why one record breaks the contract (None when it is fine); adds its id to ``seen``."""
+# The most pixels an image may have: Pillow's own decompression-bomb limit (about 89.5 M, e.g.
+# 9,459 x 9,459). Past it an image is refused with its size instead of Pillow's warning or
+# ``DecompressionBombError``; the model sees a few 448-pixel tiles of it anyway.
+MAX_IMAGE_PIXELS = 89_478_485
+
+
+def open_image(data: bytes):
+    """The PIL image of contract bytes, decoded in full; a ``ValueError`` that says why when it
+    is unreadable or larger than ``MAX_IMAGE_PIXELS``."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
+    if not isinstance(data, bytes | bytearray):
+        raise ValueError(f"image is a {type(data).__name__}, not bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            try:
+                img = Image.open(io.BytesIO(data))
+            except Image.DecompressionBombError as exc:  # over twice Pillow's limit
+                raise ValueError(
+                    f"image is past the limit of {MAX_IMAGE_PIXELS / 1e6:.1f} M pixels ({exc}); scale it down first"
+                ) from None
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ValueError(
+                    f"image is {width}x{height} pixels ({width * height / 1e6:.1f} M), past the limit of "
+                    f"{MAX_IMAGE_PIXELS / 1e6:.1f} M pixels; scale it down first"
+                )
+            img.load()
+    except (UnidentifiedImageError, OSError, TypeError, SyntaxError) as exc:
+        raise ValueError(f"corrupt or unreadable image ({exc})") from exc
+    return img
+
+
+def record_problem(rec: dict, seen: set[str]) -> str | None:
+    """Why one record breaks the contract (None when it is fine); adds its id to ``seen``."""
     missing = [c for c in COLUMNS if c not in rec]
     if missing:
         return f"is missing field(s) {missing}"
@@ -60,17 +94,17 @@ def record_problem(rec: dict, seen: set[str]) -> str | None:
     if answers is None or len(answers) == 0 or not all(isinstance(a, str) and a.strip() for a in answers):
         return "empty answer"
     try:
-        with Image.open(io.BytesIO(rec["image"])) as img:
-            img.load()
-    except (UnidentifiedImageError, OSError, TypeError) as exc:
-        return f"corrupt or unreadable image ({exc})"
+        open_image(rec["image"]).close()
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
 def validate_records(records: list[dict], source: str) -> None:
-    """Reject rows that would fail later (empty text, bad images, duplicate ids) up front."""
+    """Reject rows that would fail later (empty text, bad images, duplicate ids) up front;
+    rows are counted from 1."""
     seen: set[str] = set()
-    for row_number, rec in enumerate(records):
+    for row_number, rec in enumerate(records, start=1):
         problem = record_problem(rec, seen)
         if problem is not None:
             sep = " " if problem.startswith("is ") else ": "
@@ -171,8 +205,31 @@ def read_rows(tables: list[str | Path], source_of: pd.Series, ids) -> pd.DataFra
     return rows.set_axis(rows["id"].astype(str)).loc[ids].reset_index(drop=True)
 
 
-def decode_image(data: bytes):
-    """Decode contract image bytes to an RGB PIL image."""
+def to_rgb(img):
+    """An RGB copy of a PIL image whose values are scaled, never clipped: 16-bit and 32-bit
+    integer images (``I;16``, ``I``) are divided down to 8 bits by their type's range, and
+    floating-point ones (``F``) are taken as 0..1 when they lie there, else stretched between
+    their minimum and maximum. Pillow's own ``convert("RGB")`` clips such values at 255, so a
+    16-bit scan becomes a white page. Other modes go through ``convert`` unchanged."""
+    import numpy as np
     from PIL import Image
 
-    return Image.open(io.BytesIO(data)).convert("RGB")
+    if img.mode.startswith("I;16") or img.mode in ("I", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        if img.mode.startswith("I;16") or (img.mode == "I" and values.min() >= 0 and values.max() <= 65535):
+            scaled = values / 65535.0
+        elif img.mode == "F" and values.min() >= 0 and values.max() <= 1:
+            scaled = values
+        else:
+            low, high = values.min(), values.max()
+            scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
+        img = Image.fromarray(np.round(scaled * 255).astype(np.uint8), mode="L")
+    return img.convert("RGB")
+
+
+def decode_image(data: bytes):
+    """Decode contract image bytes to an RGB PIL image (``to_rgb``: deep images scaled)."""
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(data))
+    return img.convert("RGB") if img.mode in ("RGB", "L", "P", "RGBA", "CMYK", "YCbCr", "1", "LA") else to_rgb(img)

@@ -9,7 +9,12 @@ seed (``selection.mixture``). Written to the ``out`` folder:
 * ``mixture.parquet``: the contract table to fine-tune on;
 * ``ids.csv``: id, source and part of every drawn sample (audit and rebuild);
 * ``allocation.csv``: samples per source, with M and each source's size;
-* ``scores.csv``: every factor per source (dataprophet only).
+* ``scores.csv``: every factor per source, with its warnings (dataprophet only).
+
+The files are written into a temporary folder and moved into place together, so a kill
+leaves the previous set whole, and a rerun replaces the folder: no file of the previous run
+(a ``scores.csv`` from an earlier dataprophet run beside a uniform mixture) is left. A folder
+holding any other file is refused rather than replaced.
 
 Reproduce: ``dataprophet select --model results/mini/models/base --target
 results/mini/data/test/chart_bar.parquet --sources results/mini/data/train/*.parquet
@@ -25,10 +30,12 @@ from pathlib import Path
 import pandas as pd
 
 from dataprophet.data.userdata import load_user_dataset
-from dataprophet.io.atomic import write_csv
+from dataprophet.io.atomic import atomic_dir, write_csv
 from dataprophet.selection.allocation import allocate
 from dataprophet.selection.mixture import draw_mixture, write_mixture
 from dataprophet.settings import ScoreSettings, SelectSettings
+
+OUTPUTS = ("mixture.parquet", "ids.csv", "allocation.csv", "scores.csv")
 
 
 def select(
@@ -40,6 +47,13 @@ def select(
         raise ValueError("--method dataprophet scores the sources with the base model: give --model")
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder for the mixture")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUTS)
+        if foreign:
+            raise ValueError(
+                f"--out {out} holds files that select does not write ({', '.join(foreign[:5])}); a rerun replaces "
+                f"the whole folder, so give a new folder or one holding only {', '.join(OUTPUTS)}"
+            )
     frames = {}
     for path in sources:
         name, frame = load_user_dataset(path)
@@ -71,13 +85,13 @@ def select(
         print(f"note: {warning.message}")
     empty = pd.DataFrame(columns=next(iter(frames.values())).columns)
     mixture = draw_mixture(counts, {n: (f, empty) for n, f in frames.items()}, settings.seed)
-    out.mkdir(parents=True, exist_ok=True)
-    write_mixture(mixture, out / "mixture.parquet", out / "ids.csv")
     allocation = pd.DataFrame({"samples": counts, "available": sizes, "weight": weights})
     allocation.index.name = "source"
-    write_csv(allocation, out / "allocation.csv")
-    if ranking is not None:
-        write_csv(ranking, out / "scores.csv", index_label="rank")
+    with atomic_dir(out) as tmp:
+        write_mixture(mixture, tmp / "mixture.parquet", tmp / "ids.csv")
+        write_csv(allocation, tmp / "allocation.csv")
+        if ranking is not None:
+            write_csv(ranking, tmp / "scores.csv", index_label="rank")
     print(allocation.to_string())
     print(f"{len(mixture)} samples for {Path(target).stem} ({settings.method}) -> {out / 'mixture.parquet'}")
     return allocation

@@ -12,6 +12,13 @@ sends only the requests that have no cached reply, so no reply is paid for twice
 that still fails after its retries is not cached; the others finish first, then the stage
 stops and says how many failed, and a rerun resends only those.
 
+A 200 reply that is not a chat completion with text (an HTML page from a proxy, no
+``choices``, ``content: null`` or empty) is a fault like a 500: it is retried up to
+``max_retries`` times, never cached, and the error names the generator and the image. An
+empty reply cached by an earlier version counts as missing and is asked again. Messages
+count the retries that really happened (the client's own, read from the
+``x-stainless-retry-count`` header it sends, and ours for malformed replies).
+
 The key is read from the environment variable the generator names and is given to the client
 only: it is never written to the cache, a log or a result, and error messages are scrubbed of
 it. The cache keeps the reply text and token usage, no headers.
@@ -37,6 +44,29 @@ FATAL = ("AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRe
 
 class GenerationError(ValueError):
     """Requests that failed after their retries; the message says how many and why."""
+
+
+class MalformedReplyError(Exception):
+    """A 200 reply that is not a chat completion with text."""
+
+
+def reply_text(response) -> str:
+    """The text of a chat completion; MalformedReplyError saying what is wrong otherwise."""
+    if isinstance(response, str | bytes):
+        start = (response.decode(errors="replace") if isinstance(response, bytes) else response)[:60]
+        raise MalformedReplyError(f"the reply is not JSON (it starts {start.strip()!r}; a proxy or login page?)")
+    choices = getattr(response, "choices", None)
+    if not choices:
+        raise MalformedReplyError("the reply has no choices")
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    if not isinstance(content, str) or not content.strip():
+        raise MalformedReplyError(f"the reply's content is {'null' if content is None else 'empty'}")
+    return content
+
+
+def _retries(count: int) -> str:
+    return "with no retry" if count == 0 else f"after {count} retr{'y' if count == 1 else 'ies'}"
 
 
 def api_key(generator: GeneratorSettings) -> str:
@@ -93,7 +123,8 @@ class ReplyCache:
         path = self.path(image_sha)
         if not path.exists():
             return None
-        return json.loads(path.read_text())["reply"]
+        reply = json.loads(path.read_text())["reply"]
+        return reply if isinstance(reply, str) and reply.strip() else None  # never a good reply: ask again
 
     def put(self, image_sha: str, reply: str, usage: dict | None) -> None:
         write_json(
@@ -140,17 +171,27 @@ class ApiGenerator:
     """Replies of one API generator for many images, through the cache."""
 
     def __init__(self, generator: GeneratorSettings, cache: ReplyCache, settings):
-        from openai import OpenAI
+        from openai import DefaultHttpxClient, OpenAI
 
         self.generator = generator
         self.cache = cache
         self.settings = settings
         self.key = api_key(generator)
+        self.tries = threading.local()  # the client's retries of the current request, per thread
         self.client = OpenAI(
-            base_url=generator.base_url, api_key=self.key, max_retries=settings.max_retries, timeout=settings.timeout
+            base_url=generator.base_url,
+            api_key=self.key,
+            max_retries=settings.max_retries,
+            timeout=settings.timeout,
+            http_client=DefaultHttpxClient(event_hooks={"request": [self._count_retry]}),
         )
         self.limiter = RateLimiter(settings.requests_per_minute)
         self.stop = threading.Event()
+
+    def _count_retry(self, request) -> None:
+        self.tries.client = max(
+            getattr(self.tries, "client", 0), int(request.headers.get("x-stainless-retry-count", 0))
+        )
 
     def request(self, image: bytes) -> tuple[str, dict | None]:
         g = self.generator
@@ -159,21 +200,41 @@ class ApiGenerator:
         if g.temperature is not None:
             kwargs["temperature"] = g.temperature
         response = self.client.chat.completions.create(**kwargs)
-        reply = response.choices[0].message.content or ""
+        reply = reply_text(response)
         usage = response.usage.model_dump() if getattr(response, "usage", None) is not None else None
         return reply, usage
 
-    def _one(self, image: bytes) -> str | None:
+    def _one(self, rid: str, image: bytes) -> tuple[str | None, int]:
+        """(reply or None when stopped, retries taken); a malformed reply is retried like a
+        fault, and an exception carries ``retries`` too."""
         sha = image_sha(image)
         cached = self.cache.get(sha)
         if cached is not None:
-            return cached
-        if self.stop.is_set():
-            return None
-        self.limiter.acquire()
-        reply, usage = self.request(image)
-        self.cache.put(sha, reply, usage)
-        return reply
+            return cached, 0
+        retries = 0
+        while True:
+            if self.stop.is_set():
+                return None, retries
+            self.limiter.acquire()
+            self.tries.client = 0
+            try:
+                reply, usage = self.request(image)
+            except MalformedReplyError as exc:
+                retries += self.tries.client
+                if retries < self.settings.max_retries:
+                    retries += 1
+                    time.sleep(min(0.5 * 2 ** (retries - 1), 8.0))
+                    continue
+                error = MalformedReplyError(
+                    f"generator {self.generator.name!r}, image {rid} (sha256 {sha[:12]}): {exc}; not cached"
+                )
+                error.retries = retries
+                raise error from None
+            except Exception as exc:
+                exc.retries = retries + self.tries.client
+                raise
+            self.cache.put(sha, reply, usage)
+            return reply, retries + self.tries.client
 
     def replies(self, images: dict[str, bytes], label: str = "") -> dict[str, str]:
         """{row id: reply} for ``images`` ({row id: image bytes}); raises GenerationError
@@ -183,13 +244,14 @@ class ApiGenerator:
         done = 0
         started = time.time()
         with ThreadPoolExecutor(max_workers=self.settings.concurrency) as pool:
-            futures = {pool.submit(self._one, image): rid for rid, image in images.items()}
+            futures = {pool.submit(self._one, rid, image): rid for rid, image in images.items()}
             for future in as_completed(futures):
                 rid = futures[future]
                 try:
-                    reply = future.result()
+                    reply, _ = future.result()
                 except Exception as exc:  # noqa: BLE001 -- the client's errors, reported together below
-                    failures.append((rid, f"{type(exc).__name__}: {scrub(str(exc), self.key)}"))
+                    text = f"{type(exc).__name__}: {scrub(str(exc), self.key)}"
+                    failures.append((rid, f"{_retries(getattr(exc, 'retries', 0))} (first: {text})"))
                     if type(exc).__name__ in FATAL:
                         self.stop.set()
                     continue
@@ -201,10 +263,10 @@ class ApiGenerator:
                         f"{label} {self.generator.name}: {done}/{len(images)} replies ({time.time() - started:.0f} s)"
                     )
         if failures or len(out) < len(images):
-            first = failures[0][1] if failures else "stopped after a fatal error"
+            first = failures[0][1] if failures else "(stopped after a fatal error)"
             raise GenerationError(
                 f"generator {self.generator.name!r}: {len(images) - len(out)} of {len(images)} requests got no reply "
-                f"after {self.settings.max_retries} retries (first: {first}); the {len(out)} replies received are "
-                f"cached under {self.cache.folder}, so a rerun sends only the missing ones"
+                f"{first}; the {len(out)} replies received are cached under {self.cache.folder}, so a rerun sends "
+                f"only the missing ones"
             )
         return out

@@ -1,10 +1,11 @@
-"""Stage ``agreement``: the ground truth as the mean Delta over fine-tuning seeds, its per-cell
-standard error, and how far the seeds agree (the noise ceiling of any predictor).
+"""Stage ``agreement``: how far the fine-tuning seeds agree, the noise ceiling of any
+predictor. The mean Delta over the seeds, which the predictors are judged against, is the
+stage ``seed_mean`` (``truth.seed_mean``), kept apart because it reads no tau setting.
 
 A predictor is judged against the seed mean, so its ceiling is how well one seed agrees with
 the mean of the others (leave-one-seed-out), not how well two single seeds agree; the
 split-half reliability says how repeatable the mean itself is.
-Reproduce: ``snakemake results/mini/tables/delta.csv`` (the rule ``agreement`` calls
+Reproduce: ``snakemake results/mini/tables/noise_ceiling.json`` (the rule ``agreement`` calls
 ``dataprophet agreement`` on every seed's ``tables/seed<k>/delta.csv``).
 """
 
@@ -21,7 +22,7 @@ from dataprophet.io.atomic import write_csv, write_json
 from dataprophet.settings import AgreementSettings
 
 
-def seed_mean(deltas: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def mean_over_seeds(deltas: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cell-wise mean over seeds and its standard error (sample sd / sqrt(seeds); NaN for one seed).
 
     Every table must have the same source and target labels (order may differ)."""
@@ -63,7 +64,7 @@ def leave_one_out(deltas: dict[str, pd.DataFrame], variant: str = "b", exclude_d
     """Each seed against the mean of the others: the per-item table and one summary per seed."""
     rows, summaries = [], []
     for label, held in deltas.items():
-        rest, _ = seed_mean([d for k, d in deltas.items() if k != label])
+        rest, _ = mean_over_seeds([d for k, d in deltas.items() if k != label])
         tgt, src, summary = pair_agreement(held, rest, variant, exclude_diagonal)
         comparison = f"{label}-vs-rest"
         rows.append(pd.DataFrame({"comparison": comparison, "axis": "target", "name": tgt.index, "tau": tgt.values}))
@@ -84,8 +85,8 @@ def split_half(deltas: list[pd.DataFrame], variant: str = "b", exclude_diagonal:
         other = [i for i in range(n) if i not in group]
         if half == n - half and min(group) != 0:  # equal halves: count each split once
             continue
-        mean_a, _ = seed_mean([deltas[i] for i in group])
-        mean_b, _ = seed_mean([deltas[i] for i in other])
+        mean_a, _ = mean_over_seeds([deltas[i] for i in group])
+        mean_b, _ = mean_over_seeds([deltas[i] for i in other])
         tgt, _, summary = pair_agreement(mean_a, mean_b, variant, exclude_diagonal)
         spearman.append(summary["matrix_spearman"])
         tau_tgt.append(summary["tau_tgt_mean"])
@@ -98,16 +99,17 @@ def split_half(deltas: list[pd.DataFrame], variant: str = "b", exclude_diagonal:
     }
 
 
-def agreement(
-    deltas: list[Path], mean: Path, se: Path, table: Path, summary: Path, settings: AgreementSettings
-) -> dict:
-    """Mean Delta over the seeds' tables (labelled by ``settings.labels``) to ``mean``, its
-    standard error to ``se``; with two or more seeds, leave-one-seed-out taus per item to
-    ``table`` and the ceilings (leave-one-out means, every seed pair, split-half) to ``summary``."""
-    if len(settings.labels) != len(deltas):
-        raise ValueError(f"{len(deltas)} delta tables but {len(settings.labels)} labels")
-    frames = {label: pd.read_csv(p, index_col=0) for label, p in zip(settings.labels, deltas)}
-    mean_table, se_table = seed_mean(list(frames.values()))
+def read_deltas(deltas: list[Path], labels: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    if len(labels) != len(deltas):
+        raise ValueError(f"{len(deltas)} delta tables but {len(labels)} labels")
+    return {label: pd.read_csv(p, index_col=0) for label, p in zip(labels, deltas)}
+
+
+def agreement(deltas: list[Path], table: Path, summary: Path, settings: AgreementSettings) -> dict:
+    """With two or more seeds (labelled by ``settings.labels``), leave-one-seed-out taus per
+    item to ``table`` and the ceilings (leave-one-out means, every seed pair, split-half) to
+    ``summary``; with one seed, an empty table and the seed's name."""
+    frames = read_deltas(deltas, settings.labels)
     options = {"variant": settings.variant, "exclude_diagonal": settings.exclude_diagonal}
     result: dict = {"seeds": list(frames), **options}
     if len(frames) > 1:
@@ -122,8 +124,6 @@ def agreement(
         result["split_half"] = split_half(list(frames.values()), **options)
     else:
         per_item = pd.DataFrame(columns=["comparison", "axis", "name", "tau"])
-    write_csv(mean_table, mean, float_format="%.10g")
-    write_csv(se_table, se, float_format="%.10g")
     write_csv(per_item, table, index=False, float_format="%.4f")
     write_json(result, summary)
     if len(frames) > 1:
