@@ -1,6 +1,6 @@
 """Numbers the paper reports (Qi et al., ICLR 2026), for side-by-side comparison tables.
 
-Facts only, restated from the paper's tables (docs/method.md lists where each comes from);
+Facts only, restated from the paper's tables (docs/paper.md lists where each comes from);
 the reproduction never reads them to compute anything.
 """
 
@@ -58,7 +58,7 @@ PARTIAL_TAU_TGT = {"PPL only": 0.274, "PPL x similarity": 0.658}
 # Table 3, left half: real-data reweighting at a fixed budget of 280K samples, per target on
 # a 0-100 scale (uniform, ICONS, oracle, DataProphet), from the LaTeX source
 # (tables/data_selection_results.tex). The printed averages do not equal the means of the
-# rows (../shared/paper/TABLES.md): both are kept.
+# rows (docs/paper.md, inconsistency 1): both are kept.
 TABLE3_REAL_METHODS = ("uniform", "icons", "oracle", "dataprophet")
 TABLE3_REAL = {
     "OCR-VQA": (85.2, 86.5, 87.5, 87.4),

@@ -1,6 +1,6 @@
 """Stage ``summary``: every number of the paper the study reproduces, beside ours, in Markdown.
 
-For each paper table (``../shared/paper/TABLES.md``): Table 1 (tau overall, per target and
+For each paper table (``docs/paper.md``, sections 3-6): Table 1 (tau overall, per target and
 per source), Table 2 (the ablations), Table 3 left (real-data selection) with the paper's
 value, ours and the difference; where the paper disagrees with itself (printed averages that
 are not the means of their rows, a per-source tau its own matrices do not give), both the
@@ -132,7 +132,7 @@ def ablation_section(ablations: pd.DataFrame) -> list[str]:
 REAL_NOTE = [
     "The paper's printed Uniform average (67.6) is 1.0 below the mean of its own rows (68.61), so its",
     "printed improvements over Uniform (+2.0 / +3.2 / +3.4) read about +1.1 / +2.3 / +2.7 from the rows",
-    "(`../shared/paper/TABLES.md`, inconsistency 1). ICONS consensus and the base model are in",
+    "(`docs/paper.md`, inconsistency 1). ICONS consensus and the base model are in",
     "`selection/table_real.csv`; they have no paper column.",
     "",
 ]
@@ -215,7 +215,7 @@ def rl_section(table: pd.DataFrame, mirrors: dict[str, str]) -> list[str]:
     lines += _table(["run", "paper, printed", "paper, recomputed from its rows", "ours"], rows)
     return lines + [
         "The paper's printed real-data DataProphet average (59.5) is not the mean of its rows (59.21)",
-        "(`../shared/paper/TABLES.md`, inconsistency 3). The paper's RL model is Qwen2.5-VL-3B-Instruct;",
+        "(`docs/paper.md`, inconsistency 3). The paper's RL model is Qwen2.5-VL-3B-Instruct;",
         "a mini study's is its own base. Reward curves: `figures/rl_rewards.png`.",
         "",
     ]

@@ -1,6 +1,6 @@
 """ICONS (Wu et al. 2024), the training-based baseline of the paper's Table 3, as pure functions.
 
-As its official code does it (``../shared/paper/BASELINES.md``, "ICONS"):
+As its official code does it (``docs/paper.md``, section 9.1):
 
 * **Features.** Per-example gradients of the LoRA parameters of a briefly warmed-up model,
   of the mean next-token loss over answer tokens; plain (SGD) gradients for pool and
@@ -33,7 +33,7 @@ def projection_block(seed: int, block: int, rows: int, dim: int, dtype=torch.flo
     function of (seed, block) and the device type only. It is made where the gradients are
     (on a GPU, by its own generator: no host-to-device copy of a matrix that can be far larger
     than the model), so one study must take all its gradients on one device type, as ICONS'
-    own projectors require (``../shared/paper/BASELINES.md``)."""
+    own projectors require (``docs/paper.md``, section 9.1)."""
     generator = torch.Generator(device=device).manual_seed(int(seed) * 1_000_003 + int(block))
     bits = torch.randint(0, 2, (rows, dim), generator=generator, dtype=torch.int8, device=device)
     return (bits.to(dtype) * 2 - 1) / dim**0.5

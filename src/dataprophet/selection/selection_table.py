@@ -6,7 +6,7 @@ Each configured target's score (0-100, the paper's scale) under each method's mi
 targets, ``Average`` and ``Improve over uniform`` (points, as the paper's row); the base
 model's score is a column for reference. Beside it, in a long table, the paper's value for
 the dataset each target stands in for, and the paper's printed and recomputed averages
-(they disagree; ``../shared/paper/TABLES.md``). A figure draws the table.
+(they disagree; ``docs/paper.md``, inconsistency 1). A figure draws the table.
 Reproduce: ``snakemake results/mini/selection/table_real.csv`` (the rule ``selection_table``
 calls ``dataprophet selection-table``).
 """

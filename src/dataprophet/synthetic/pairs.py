@@ -1,7 +1,7 @@
 """The generation prompt, the validation of a generator's reply, and the token estimate.
 
 The prompt is the project's own text written to the constraints the paper lists (appendix
-A.4; ``../shared/paper/TABLES.md``): pairs grounded only in what the image shows, questions
+A.4; ``docs/paper.md``, section 2.4): pairs grounded only in what the image shows, questions
 that need a look at the picture, exactly ``n`` diverse pairs, short answers (a few words or
 a number), no ambiguous or subjective wording, no near-duplicates, no questions about text
 too small to read, and one JSON array of ``{"question", "answer"}`` objects with nothing

@@ -23,7 +23,7 @@ from dataprophet.prophet.baselines import source_main_effect
 from dataprophet.settings import TestbedSettings
 from dataprophet.truth.groundtruth import transfer_summary
 
-# The paper's own heatmap (Figure 2 of the paper, see ../shared/paper/TABLES.md): every
+# The paper's own heatmap (Figure 2 of the paper, see docs/paper.md, section 2.2): every
 # off-diagonal cell positive, each target's own source best, and a source main effect worth
 # 0.50 tau_Tgt off the diagonal.
 PAPER_REGIME = {"off_diagonal_positive_share": 1.0, "own_source_best": 14, "source_main_effect_tau_tgt": 0.50}
