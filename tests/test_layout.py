@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -333,3 +334,45 @@ def test_generated_test_split_does_not_depend_on_the_train_size(tmp_path):
         paths[train_size] = out
     assert (paths[4] / "test.parquet").read_bytes() == (paths[12] / "test.parquet").read_bytes()
     assert len(pd.read_parquet(paths[12] / "train.parquet")) == 12
+
+
+# Built from pieces so that this file does not match its own patterns.
+OUTSIDE_PATHS = ("../" + "shared", "/work/" + "shared")
+
+
+def _project_files() -> list[Path]:
+    """Every file git tracks, plus untracked ones it does not ignore (a new file counts
+    before it is committed)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return [ROOT / name for name in listed.decode().split("\0") if name and (ROOT / name).is_file()]
+
+
+def _outside_citations(files: list[Path], root: Path = ROOT) -> list[str]:
+    hits = []
+    for path in files:
+        for number, line in enumerate(path.read_bytes().decode("utf-8", errors="replace").splitlines(), 1):
+            if any(pattern in line for pattern in OUTSIDE_PATHS):
+                hits.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    return hits
+
+
+def test_no_project_file_cites_a_path_outside_the_repository():
+    """The paper's facts live in docs/paper.md; no code, doc or config points outside the
+    repository for them."""
+    files = _project_files()
+    assert ROOT / "docs" / "paper.md" in files and Path(__file__).resolve() in files
+    assert _outside_citations(files) == []
+
+
+def test_the_outside_path_check_finds_a_citation(tmp_path):
+    """The check itself: a file citing a path outside the repository is reported with its line."""
+    (tmp_path / "a.py").write_text("x = 1\n# see " + OUTSIDE_PATHS[0] + "/paper/TABLES.md\n")
+    (tmp_path / "b.md").write_text("clean\n")
+    assert _outside_citations([tmp_path / "a.py", tmp_path / "b.md"], tmp_path) == [
+        "a.py:2: # see " + OUTSIDE_PATHS[0] + "/paper/TABLES.md"
+    ]
