@@ -1,5 +1,9 @@
 """Stage ``features``: per-sample features of dataset splits from the frozen base MLLM.
 
+The same path runs every image-text-to-text family in ``dataprophet.model.vlms`` (InternVL,
+Qwen2-VL/Qwen2.5-VL, LLaVA, LLaVA-OneVision, Idefics3/SmolVLM, Gemma 3), so a proxy model
+can stand in for the base (docs/proxies.md).
+
 Reproduce: ``snakemake results/mini/features/train/ocr_cover.npz`` (the rule ``features``
 calls ``dataprophet features``, one job per split, or per dataset on GPU clusters).
 
@@ -32,6 +36,7 @@ import torch.nn.functional as F
 from dataprophet.data.instructions import prompt_texts
 from dataprophet.io.contract import decode_image, read_table
 from dataprophet.io.progress import batch_starts
+from dataprophet.model import vlms
 from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, encode_example
 from dataprophet.model.modeling import load_base, load_processor, set_threads
 from dataprophet.prophet.factors import FeatureSet, perplexity, save_features
@@ -60,7 +65,7 @@ def text_embeddings(model, processor, texts: list[str], role: str, batch_size: i
     pre = tokenizer(prefix, add_special_tokens=False)["input_ids"]
     suf = tokenizer(suffix, add_special_tokens=False)["input_ids"]
     device = next(model.parameters()).device
-    language_model = model.model.language_model
+    language_model = vlms.language_model(model)
     out = []
     for start in batch_starts(len(texts), batch_size, f"{role} embeddings"):
         chunk = texts[start : start + batch_size]
@@ -90,12 +95,7 @@ def image_embeddings(model, processor, images: list, batch_size: int) -> np.ndar
     out = []
     for start in batch_starts(len(images), batch_size, "image embeddings"):
         chunk = [decode_image(x) if isinstance(x, bytes | bytearray) else x for x in images[start : start + batch_size]]
-        pixels = processor.image_processor(images=chunk, return_tensors="pt")
-        tiles = pixels["num_patches"].tolist() if "num_patches" in pixels else [1] * len(chunk)
-        tokens = model.model.get_image_features(pixel_values=pixels["pixel_values"].to(device, dtype)).pooler_output
-        per_tile = tokens.float().mean(1)
-        per_image = torch.stack([t.mean(0) for t in torch.split(per_tile, tiles)])
-        out.append(_l2(per_image))
+        out.append(_l2(vlms.image_vectors(model, processor, chunk, device, dtype)))
     return np.concatenate(out)
 
 
@@ -120,12 +120,12 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[
         ]
         batch = collate(examples)
         labels = batch.pop("labels").to(device)
-        batch = {k: v.to(device) for k, v in batch.items()}
+        batch = {k: v.to(device) for k, v in vlms.forward_inputs(model, batch).items()}
         batch["pixel_values"] = batch["pixel_values"].to(dtype)
         hidden = model.model(**batch).last_hidden_state[:, :-1, :]
         target = labels[:, 1:]
         mask = target != IGNORE_INDEX
-        logits = model.lm_head(hidden[mask]).float()  # (answer tokens in the batch, vocab)
+        logits = vlms.answer_logits(model, hidden[mask])  # (answer tokens in the batch, vocab)
         token_nll = torch.zeros(target.shape, dtype=torch.float32, device=device)
         token_nll[mask] = F.cross_entropy(logits, target[mask], reduction="none")
         # the last labelled position of each row is the end-of-turn token (encode_example)

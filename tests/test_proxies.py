@@ -1,0 +1,160 @@
+"""Every supported image-text-to-text family through the one feature path, at tiny size.
+
+Run: ``python -m pytest tests/test_proxies.py -q``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_vlms import BUILDERS  # noqa: E402
+
+from dataprophet.data.suite import generate_splits  # noqa: E402
+from dataprophet.io.contract import decode_image  # noqa: E402
+from dataprophet.model import vlms  # noqa: E402
+from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, encode_example  # noqa: E402
+from dataprophet.prophet.factors import FeatureSet  # noqa: E402
+from dataprophet.prophet.features import extract  # noqa: E402
+
+FAMILIES = list(BUILDERS)
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return pd.DataFrame(generate_splits("count_shapes", {"train": 6}, seed=5)["train"])
+
+
+@pytest.fixture(scope="module")
+def built():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            model, processor = BUILDERS[name]()
+            cache[name] = (model.eval(), processor)
+        return cache[name]
+
+    return get
+
+
+def test_every_supported_family_has_a_tiny_model():
+    assert set(BUILDERS) == set(vlms.FAMILIES)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_factors_are_computed_and_do_not_depend_on_the_batch(built, frame, name):
+    model, processor = built(name)
+    assert model.config.model_type == name
+    whole = extract(model, processor, frame, batch_size=6)
+    features = FeatureSet(**whole).validate(name)
+    width = model.config.get_text_config().hidden_size
+    assert features.q.shape == features.i.shape == features.a.shape == (len(frame), width)
+    for key in ("q", "a", "qa", "i"):
+        np.testing.assert_allclose(np.linalg.norm(whole[key], axis=1), 1.0, atol=1e-5)
+    assert np.isfinite(whole["nll"]).all() and (whole["nll"] > 0).all()
+    # different images give different image embeddings
+    assert np.abs(whole["i"][0] - whole["i"][1]).max() > 1e-4
+    split = extract(model, processor, frame, batch_size=4)  # padding across rows and images
+    for key in ("q", "a", "qa", "i", "nll", "nll_eot"):
+        np.testing.assert_allclose(whole[key], split[key], atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_ppl_is_over_the_answer_tokens_only(built, frame, name):
+    """The labelled positions are the answer's tokens plus the token the family's chat
+    template closes an assistant turn with; nll_eot is the model's own loss on them, nll the
+    mean over the answer's own tokens."""
+    model, processor = built(name)
+    row = frame.iloc[0]
+    answer = row["answers"][0]
+    arrays = extract(model, processor, frame.head(1), batch_size=1)
+    example = encode_example(processor, decode_image(row["image"]), row["question"], answer)
+    batch = TrainCollator(processor.tokenizer.pad_token_id)([example])
+    labels = batch["labels"][0]
+    labelled = labels[labels != IGNORE_INDEX].tolist()
+    tokenizer = processor.tokenizer
+    assert tokenizer.decode(labelled[:-1]) == answer
+    closing = processor.apply_chat_template(
+        [{"role": "assistant", "content": [{"type": "text", "text": "x"}]}], tokenize=False
+    ).split("x", 1)[1]
+    assert closing.strip().startswith(tokenizer.convert_ids_to_tokens(labelled[-1]))
+    inputs = vlms.forward_inputs(model, batch) | {"labels": batch["labels"]}
+    with torch.no_grad():
+        out = model(**inputs)
+    assert arrays["nll_eot"][0] == pytest.approx(out.loss.item(), rel=1e-4)
+    positions = (labels[1:] != IGNORE_INDEX).nonzero().flatten()[:-1]
+    own = F.cross_entropy(out.logits[0, :-1][positions].float(), labels[1:][positions], reduction="none")
+    assert arrays["nll"][0] == pytest.approx(own.mean().item(), rel=1e-4)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_a_saved_and_reloaded_model_gives_the_same_numbers(built, frame, name, tmp_path):
+    from dataprophet.model.modeling import load_base, load_processor
+
+    model, processor = built(name)
+    model.save_pretrained(tmp_path, safe_serialization=True)
+    vlms.save_processor_files(processor, tmp_path, name)
+    assert list(tmp_path.glob("*.safetensors")) and not list(tmp_path.glob("*.bin"))
+    before = extract(model, processor, frame, batch_size=3)
+    reloaded = load_processor(tmp_path)
+    after = extract(load_base(tmp_path).eval(), reloaded, frame, batch_size=3)
+    for key in ("q", "a", "qa", "i", "nll", "nll_eot"):
+        np.testing.assert_allclose(before[key], after[key], atol=1e-5, rtol=1e-5)
+
+
+def test_an_unsupported_model_type_is_named_in_the_error(tmp_path):
+    from transformers import PaliGemmaConfig
+
+    from dataprophet.model.modeling import load_model, load_processor
+
+    PaliGemmaConfig().save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match=r"model type 'paligemma' is not supported.*gemma3"):
+        load_processor(tmp_path)
+    with pytest.raises(ValueError, match=r"'paligemma' is not supported"):
+        load_model(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["model_type"] == "paligemma"
+
+
+# --- the InternVL numbers are those of the feature path before the families were added ---
+
+
+@torch.no_grad()
+def _reference_images(model, processor, images):
+    """Image embeddings as computed before this path was generalised (InternVL only)."""
+    pixels = processor.image_processor(images=images, return_tensors="pt")
+    tiles = pixels["num_patches"].tolist() if "num_patches" in pixels else [1] * len(images)
+    tokens = model.model.get_image_features(pixel_values=pixels["pixel_values"]).pooler_output
+    per_tile = tokens.float().mean(1)
+    per_image = torch.stack([t.mean(0) for t in torch.split(per_tile, tiles)])
+    return F.normalize(per_image, dim=-1).numpy()
+
+
+@torch.no_grad()
+def _reference_nll(model, processor, frame):
+    """Answer NLL with the end-of-turn token as computed before (InternVL only): the whole
+    model's loss over the answer-only labels of each row."""
+    from dataprophet.data.instructions import prompt_texts
+
+    out = []
+    for (_, row), question in zip(frame.iterrows(), prompt_texts(frame)):
+        example = encode_example(processor, decode_image(row["image"]), question, row["answers"][0])
+        batch = TrainCollator(processor.tokenizer.pad_token_id)([example])
+        out.append(model(**batch).loss.item())
+    return np.asarray(out)
+
+
+def test_internvl_numbers_are_unchanged(built, frame):
+    model, processor = built("internvl")
+    arrays = extract(model, processor, frame, batch_size=4)
+    images = [decode_image(x) for x in frame["image"]]
+    np.testing.assert_allclose(arrays["i"], _reference_images(model, processor, images), atol=1e-6)
+    np.testing.assert_allclose(arrays["nll_eot"], _reference_nll(model, processor, frame), atol=1e-5, rtol=1e-6)
