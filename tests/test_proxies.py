@@ -158,3 +158,72 @@ def test_internvl_numbers_are_unchanged(built, frame):
     images = [decode_image(x) for x in frame["image"]]
     np.testing.assert_allclose(arrays["i"], _reference_images(model, processor, images), atol=1e-6)
     np.testing.assert_allclose(arrays["nll_eot"], _reference_nll(model, processor, frame), atol=1e-5, rtol=1e-6)
+
+
+# --- a proxy's M judged against the same ground truth, with its own cost ---
+
+
+def test_the_predictor_table_shows_each_proxy_beside_the_base(tmp_path):
+    from dataprophet.analysis.predictors import predictors
+    from dataprophet.settings import PredictorsSettings
+
+    names = [f"d{k}" for k in range(5)]
+    rng = np.random.default_rng(0)
+    truth = pd.DataFrame(rng.normal(size=(5, 5)), index=names, columns=names)
+    truth.to_csv(tmp_path / "delta.csv")
+    truth.to_csv(tmp_path / "metric.csv")  # the base ranks perfectly
+    (-truth).to_csv(tmp_path / "icons.csv")
+    proxy_metric = {}
+    for proxy, matrix in {"good": truth + 0.01 * rng.normal(size=(5, 5)), "bad": -truth}.items():
+        path = tmp_path / "proxies" / proxy / "metric.csv"
+        path.parent.mkdir(parents=True)
+        matrix.to_csv(path)
+        proxy_metric[proxy] = path
+    (tmp_path / "noise.json").write_text("{}")
+    bench = tmp_path / "benchmarks"
+    seconds = {"features/train.tsv": 10, "predict.tsv": 1, "proxy_features/good/train.tsv": 3}
+    seconds |= {"proxy_features/good/test.tsv": 2, "proxy_predict/good.tsv": 1, "proxy_features/bad/train.tsv": 7}
+    for rel, s in seconds.items():
+        (bench / rel).parent.mkdir(parents=True, exist_ok=True)
+        (bench / rel).write_text(f"s\tmax_rss\n{s}\t1\n")
+    table = predictors(
+        tmp_path / "delta.csv",
+        tmp_path / "metric.csv",
+        tmp_path / "icons.csv",
+        tmp_path / "noise.json",
+        bench,
+        tmp_path / "predictors.csv",
+        PredictorsSettings(bootstrap=100),
+        proxies=list(proxy_metric.values()),
+    ).set_index("predictor")
+    assert list(table.index[:3]) == [
+        "DataProphet (training-free)",
+        "DataProphet (proxy good)",
+        "DataProphet (proxy bad)",
+    ]
+    assert table.loc["DataProphet (training-free)", "tau"] == pytest.approx(1.0)
+    assert table.loc["DataProphet (proxy good)", "tau"] > 0.5 > table.loc["DataProphet (proxy bad)", "tau"]
+    assert table.loc["DataProphet (proxy good)", "device_seconds"] == pytest.approx(6.0)
+    assert table.loc["DataProphet (proxy bad)", "device_seconds"] == pytest.approx(7.0)
+    assert table.loc["DataProphet (training-free)", "device_seconds"] == pytest.approx(11.0)
+
+
+def test_a_proxy_metric_elsewhere_is_refused(tmp_path):
+    from dataprophet.analysis.predictors import proxy_name
+
+    assert proxy_name(tmp_path / "proxies" / "smolvlm" / "metric.csv") == "smolvlm"
+    with pytest.raises(ValueError, match="proxies/<name>/metric.csv"):
+        proxy_name(tmp_path / "metric.csv")
+
+
+def test_prophet_model_and_proxies_are_config_keys():
+    import yaml
+
+    from dataprophet.config import validate_against_schema
+
+    raw = yaml.safe_load((Path(__file__).parents[1] / "config" / "smoke.yaml").read_text())
+    raw["prophet"] |= {"model": "models/qwen", "proxies": {"smolvlm-256m": "models/smol"}}
+    validate_against_schema(raw)
+    raw["prophet"]["proxies"] = {"bad name!": "x"}
+    with pytest.raises(Exception, match="prophet.proxies"):
+        validate_against_schema(raw)
