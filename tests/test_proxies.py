@@ -227,3 +227,26 @@ def test_prophet_model_and_proxies_are_config_keys():
     raw["prophet"]["proxies"] = {"bad name!": "x"}
     with pytest.raises(Exception, match="prophet.proxies"):
         validate_against_schema(raw)
+
+
+@pytest.mark.parametrize("name", ["gemma3", "idefics3", "llava_onevision"])
+def test_score_ranks_sources_with_a_proxy_model(built, name, tmp_path):
+    """``dataprophet score --model`` on a saved proxy of another family: every factor and M."""
+    from dataprophet.cli import main
+    from dataprophet.io.contract import write_table
+
+    model, processor = built(name)
+    model.save_pretrained(tmp_path / "proxy", safe_serialization=True)
+    vlms.save_processor_files(processor, tmp_path / "proxy", name)
+    for dataset in ("chart_bar", "count_shapes"):
+        splits = generate_splits(dataset, {"train": 12, "test": 8}, seed=1)
+        write_table(splits["train"], tmp_path / f"{dataset}.parquet")
+        if dataset == "chart_bar":
+            write_table(splits["test"], tmp_path / "target.parquet")
+    out = tmp_path / "ranking.csv"
+    args = ["score", "--model", str(tmp_path / "proxy"), "--target", str(tmp_path / "target.parquet")]
+    args += ["--sources", str(tmp_path / "chart_bar.parquet"), str(tmp_path / "count_shapes.parquet")]
+    assert main([*args, "--samples", "0", "--kmeans-k", "2", "--batch-size", "4", "--out", str(out)]) == 0
+    ranking = pd.read_csv(out)
+    assert sorted(ranking["source"]) == ["chart_bar", "count_shapes"]
+    assert np.isfinite(ranking[["M", "qsim", "isim", "ppl_source", "diversity"]].to_numpy()).all()

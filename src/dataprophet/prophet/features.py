@@ -79,7 +79,9 @@ def text_embeddings(model, processor, texts: list[str], role: str, batch_size: i
             ids[row, : len(seq)] = torch.tensor(seq)
             attention[row, : len(seq)] = 1
             pool[row, len(pre) : len(pre) + len(content)] = 1.0
-        hidden = language_model(input_ids=ids.to(device), attention_mask=attention.to(device)).last_hidden_state
+        hidden = language_model(
+            input_ids=ids.to(device), attention_mask=attention.to(device), use_cache=False
+        ).last_hidden_state
         pool = pool.to(device).unsqueeze(-1)
         out.append(_l2((hidden.float() * pool).sum(1) / pool.sum(1).clamp(min=1.0)))
     return np.concatenate(out)
@@ -122,7 +124,7 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[
         labels = batch.pop("labels").to(device)
         batch = {k: v.to(device) for k, v in vlms.forward_inputs(model, batch).items()}
         batch["pixel_values"] = batch["pixel_values"].to(dtype)
-        hidden = model.model(**batch).last_hidden_state[:, :-1, :]
+        hidden = model.model(**batch, use_cache=False).last_hidden_state[:, :-1, :]  # no KV cache kept
         target = labels[:, 1:]
         mask = target != IGNORE_INDEX
         logits = vlms.answer_logits(model, hidden[mask])  # (answer tokens in the batch, vocab)
