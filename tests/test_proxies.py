@@ -250,3 +250,46 @@ def test_score_ranks_sources_with_a_proxy_model(built, name, tmp_path):
     ranking = pd.read_csv(out)
     assert sorted(ranking["source"]) == ["chart_bar", "count_shapes"]
     assert np.isfinite(ranking[["M", "qsim", "isim", "ppl_source", "diversity"]].to_numpy()).all()
+
+
+def _proxy_memory():
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "bench" / "proxy_memory.py"
+    spec = importlib.util.spec_from_file_location("proxy_memory", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["proxy_memory"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["qwen2_vl", "idefics3", "gemma3"])
+def test_memory_estimate_reads_a_saved_model_and_counts_its_image_tokens(built, name, tmp_path):
+    memory = _proxy_memory()
+    model, processor = built(name)
+    model.save_pretrained(tmp_path, safe_serialization=True)
+    vlms.save_processor_files(processor, tmp_path, name)
+    arch = memory.from_folder(tmp_path, 64, 64)
+    assert arch.params == model.num_parameters()  # tied weights are stored once
+    assert arch.hidden == model.config.get_text_config().hidden_size
+    # the image tokens the language model reads: the prompt with an image minus the prompt without
+    image = decode_image(generate_splits("count_shapes", {"train": 1}, seed=0)["train"][0]["image"])
+    with_image = encode_example(processor, image.resize((64, 64)), "x", "y")["labels"].count(IGNORE_INDEX)
+    prompt = processor.apply_chat_template(
+        [{"role": "user", "content": [{"type": "text", "text": "x"}]}], add_generation_prompt=True, tokenize=False
+    )
+    plain = len(processor.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    assert arch.image_tokens == with_image - plain > 0
+    small, large = memory.per_sample(arch, 100, 10), memory.per_sample(arch, 1000, 10)
+    assert large["decoder_layer"] > small["decoder_layer"] and large["image_pass"] == small["image_pass"]
+
+
+def test_memory_table_of_the_published_models_covers_every_family():
+    memory = _proxy_memory()
+    assert {a.model_type for a in memory.PUBLISHED} == set(vlms.FAMILIES)
+    base = json.loads((Path(__file__).parents[1] / "config" / "models" / "internvl3_2b.json").read_text())
+    internvl = next(a for a in memory.PUBLISHED if a.model_type == "internvl")
+    assert internvl.image_tokens == base["image_seq_length"]
+    assert internvl.hidden == base["text_config"]["hidden_size"]
+    rows = memory.table(memory.PUBLISHED, 100, 10)
+    assert all(r["per_80GB"] > 0 and r["peak_MiB"] > 0 for r in rows)
