@@ -50,6 +50,13 @@ def test_every_supported_family_has_a_tiny_model():
     assert set(BUILDERS) == set(vlms.FAMILIES)
 
 
+def test_an_assistant_turn_renders_under_a_template_that_insists_on_alternating_roles(built):
+    _, processor = built("gemma3")
+    with pytest.raises(Exception, match="alternate"):
+        processor.apply_chat_template([{"role": "assistant", "content": [{"type": "text", "text": "x"}]}])
+    assert vlms.render_turn(processor, "assistant", "x").endswith("<start_of_turn>model\nx<end_of_turn>\n")
+
+
 @pytest.mark.parametrize("name", FAMILIES)
 def test_factors_are_computed_and_do_not_depend_on_the_batch(built, frame, name):
     model, processor = built(name)
@@ -83,9 +90,7 @@ def test_ppl_is_over_the_answer_tokens_only(built, frame, name):
     labelled = labels[labels != IGNORE_INDEX].tolist()
     tokenizer = processor.tokenizer
     assert tokenizer.decode(labelled[:-1]) == answer
-    closing = processor.apply_chat_template(
-        [{"role": "assistant", "content": [{"type": "text", "text": "x"}]}], tokenize=False
-    ).split("x", 1)[1]
+    closing = vlms.render_turn(processor, "assistant", "\u2063").split("\u2063", 1)[1]
     assert closing.strip().startswith(tokenizer.convert_ids_to_tokens(labelled[-1]))
     inputs = vlms.forward_inputs(model, batch) | {"labels": batch["labels"]}
     with torch.no_grad():

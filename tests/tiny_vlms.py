@@ -19,11 +19,18 @@ TEXTS = [
 VOCAB = 300
 
 
-def chat_template(open_user: str, open_assistant: str, close: str, image: str, head: str = "") -> str:
+ALTERNATE = (
+    "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+)
+
+
+def chat_template(open_user: str, open_assistant: str, close: str, image: str, check: str = "") -> str:
     """A jinja chat template: each turn opened by its role's marker, closed by ``close``;
-    an image item becomes ``image`` (the processor expands it)."""
+    an image item becomes ``image`` (the processor expands it); ``check`` runs first in
+    each turn (``ALTERNATE``: roles must alternate from a user turn, as Gemma 3's template says)."""
     return (
-        head + "{% for message in messages %}"
+        "{% for message in messages %}" + check + ""
         "{% if message['role'] == 'assistant' %}{{ '" + open_assistant + "' }}"
         "{% elif message['role'] == 'user' %}{{ '" + open_user + "' }}"
         "{% else %}{{ message['role'] + ': ' }}{% endif %}"
@@ -243,7 +250,7 @@ def build_gemma3():
         model.model.multi_modal_projector.mm_input_projection_weight.normal_(0.0, 0.05)
     image_processor = Gemma3ImageProcessorPil(size={"height": 32, "width": 32})
     template = chat_template(
-        "<start_of_turn>user\\n", "<start_of_turn>model\\n", "<end_of_turn>\\n", "<start_of_image>"
+        "<start_of_turn>user\\n", "<start_of_turn>model\\n", "<end_of_turn>\\n", "<start_of_image>", ALTERNATE
     )
     return model, vlms.image_only_processor("gemma3", image_processor, tokenizer, template, image_seq_length=4)
 

@@ -32,10 +32,10 @@ def template_end_of_turn(processor) -> int | None:
     template = getattr(processor, "chat_template", None)
     if not template:
         return None
+    from dataprophet.model.vlms import render_turn
+
     mark = "\u2063"
-    rendered = processor.apply_chat_template(
-        [{"role": "assistant", "content": [{"type": "text", "text": mark}]}], tokenize=False
-    )
+    rendered = render_turn(processor, "assistant", mark)
     suffix = rendered.split(mark, 1)[1].strip() if mark in rendered else ""
     if not suffix:
         return None

@@ -15,7 +15,9 @@ case named:
   image (Qwen2-VL, Qwen2.5-VL, Idefics3), or all images packed into one sequence
   (LLaVA-OneVision, so it is called once per image); Idefics3's image processor reads a
   flat list as one sample's images, so it is given one list per image;
-- Gemma 3's final-logit soft-capping, applied when its config sets it.
+- Gemma 3's final-logit soft-capping, applied when its config sets it;
+- a chat template that only renders alternating turns from a user turn (Gemma 3's): an
+  assistant turn is rendered after an empty user turn (``render_turn``).
 
 Reproduce the tests: ``python -m pytest tests/test_proxies.py -q``.
 """
@@ -157,6 +159,21 @@ def load_family_processor(model_dir: Path, model_type: str, tokenizer, chat_temp
             settings.update({k: v for k, v in json.loads(path.read_text()).items() if not isinstance(v, dict)})
     image_processor = _pil_image_processor(model_dir, fam.image_processor)
     return image_only_processor(model_type, image_processor, tokenizer, chat_template, **settings)
+
+
+def render_turn(processor, role: str, text: str) -> str:
+    """One ``role`` turn holding ``text``, rendered by the processor's chat template. A template
+    that insists on alternating roles from a user turn (Gemma 3's raises otherwise) gets an
+    assistant turn after an empty user turn."""
+    turn = {"role": role, "content": [{"type": "text", "text": text}]}
+    try:
+        return processor.apply_chat_template([turn], tokenize=False)
+    except Exception:  # jinja's raise_exception in the template: roles must alternate
+        if role != "assistant":
+            raise
+        return processor.apply_chat_template(
+            [{"role": "user", "content": [{"type": "text", "text": ""}]}, turn], tokenize=False
+        )
 
 
 def model_type_of(model) -> str:

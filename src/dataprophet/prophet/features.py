@@ -46,10 +46,7 @@ SENTINEL = "\u2063"  # invisible separator used to split the chat template aroun
 
 
 def _template_parts(processor, role: str) -> tuple[str, str]:
-    rendered = processor.apply_chat_template(
-        [{"role": role, "content": [{"type": "text", "text": SENTINEL}]}], tokenize=False
-    )
-    prefix, suffix = rendered.split(SENTINEL)
+    prefix, suffix = vlms.render_turn(processor, role, SENTINEL).split(SENTINEL)
     return prefix, suffix
 
 
