@@ -221,14 +221,31 @@ def test_a_proxy_metric_elsewhere_is_refused(tmp_path):
         proxy_name(tmp_path / "metric.csv")
 
 
-def test_prophet_model_and_proxies_are_config_keys():
+def test_prophet_model_and_proxies_are_config_keys_checked_before_compute(built, tmp_path):
     import yaml
 
-    from dataprophet.config import validate_against_schema
+    from dataprophet.config import ConfigError, load_study, validate_against_schema
 
     raw = yaml.safe_load((Path(__file__).parents[1] / "config" / "smoke.yaml").read_text())
-    raw["prophet"] |= {"model": "models/qwen", "proxies": {"smolvlm-256m": "models/smol"}}
+    model, processor = built("idefics3")
+    model.save_pretrained(tmp_path / "smol", safe_serialization=True)
+    vlms.save_processor_files(processor, tmp_path / "smol", "idefics3")
+    raw["prophet"] |= {"model": str(tmp_path / "later"), "proxies": {"smolvlm-256m": str(tmp_path / "smol")}}
     validate_against_schema(raw)
+    study = load_study(raw)
+    assert study.prophet.proxies == {"smolvlm-256m": str(tmp_path / "smol")}
+    assert study.prophet.model == str(tmp_path / "later")  # made later by the study: left to Snakemake
+    (tmp_path / "pali").mkdir()
+    from transformers import PaliGemmaConfig
+
+    PaliGemmaConfig().save_pretrained(tmp_path / "pali")
+    raw["prophet"]["proxies"] = {"pali": str(tmp_path / "pali")}
+    with pytest.raises(ConfigError, match=r"'prophet.proxies.pali'.*model type 'paligemma' is not supported"):
+        load_study(raw)
+    (tmp_path / "nothing").mkdir()
+    raw["prophet"]["proxies"] = {"empty": str(tmp_path / "nothing")}
+    with pytest.raises(ConfigError, match=r"'prophet.proxies.empty'.*no config.json"):
+        load_study(raw)
     raw["prophet"]["proxies"] = {"bad name!": "x"}
     with pytest.raises(Exception, match="prophet.proxies"):
         validate_against_schema(raw)
