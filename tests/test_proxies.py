@@ -315,3 +315,28 @@ def test_memory_table_of_the_published_models_covers_every_family():
     assert internvl.hidden == base["text_config"]["hidden_size"]
     rows = memory.table(memory.PUBLISHED, 100, 10)
     assert all(r["per_80GB"] > 0 and r["peak_MiB"] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("name", ["qwen2_vl", "llava", "llava_onevision", "idefics3", "gemma3"])
+def test_a_folder_laid_out_as_a_released_checkpoint_loads(built, frame, name, tmp_path):
+    """Processor settings in ``processor_config.json`` (with its ``processor_class``) and the
+    chat template in ``chat_template.json``, as the hub's checkpoints keep them."""
+    from dataprophet.model.modeling import load_base, load_processor
+
+    model, processor = built(name)
+    model.save_pretrained(tmp_path, safe_serialization=True)
+    vlms.save_processor_files(processor, tmp_path, name)
+    settings = json.loads((tmp_path / vlms.PROCESSOR_KWARGS_FILE).read_text())
+    (tmp_path / vlms.PROCESSOR_KWARGS_FILE).unlink()
+    settings["processor_class"] = vlms.FAMILIES[name].processor
+    (tmp_path / "processor_config.json").write_text(json.dumps(settings))
+    template = (tmp_path / "chat_template.jinja").read_text()
+    (tmp_path / "chat_template.jinja").unlink()
+    (tmp_path / "chat_template.json").write_text(json.dumps({"chat_template": template}))
+    assert not json.loads((tmp_path / "preprocessor_config.json").read_text())["image_processor_type"].endswith("Pil")
+    reloaded = load_processor(tmp_path)
+    assert type(reloaded).__mro__[1].__name__ == vlms.FAMILIES[name].processor
+    before = extract(model, processor, frame.head(3), batch_size=3)
+    after = extract(load_base(tmp_path).eval(), reloaded, frame.head(3), batch_size=3)
+    for key in ("q", "a", "i", "nll", "nll_eot"):
+        np.testing.assert_allclose(before[key], after[key], atol=1e-5, rtol=1e-5)
