@@ -103,11 +103,10 @@ def test_ppl_is_over_the_answer_tokens_only(built, frame, name):
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_a_saved_and_reloaded_model_gives_the_same_numbers(built, frame, name, tmp_path):
-    from dataprophet.model.modeling import load_base, load_processor
+    from dataprophet.model.modeling import load_base, load_processor, save_model_dir
 
     model, processor = built(name)
-    model.save_pretrained(tmp_path, safe_serialization=True)
-    vlms.save_processor_files(processor, tmp_path, name)
+    save_model_dir(model, processor, tmp_path)  # as every stage saves a model
     assert list(tmp_path.glob("*.safetensors")) and not list(tmp_path.glob("*.bin"))
     before = extract(model, processor, frame, batch_size=3)
     reloaded = load_processor(tmp_path)

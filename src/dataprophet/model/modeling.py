@@ -268,7 +268,14 @@ def _qwen_processor(image_processor, tokenizer, chat_template):
 
 
 def save_processor_files(processor, out_dir: str | Path) -> None:
-    """Tokenizer, image processor and chat template: what ``load_processor`` reads back."""
+    """Tokenizer, image processor and chat template: what ``load_processor`` reads back (and,
+    for the families of ``dataprophet.model.vlms``, the processor's settings)."""
+    family = getattr(processor, "dataprophet_family", None)
+    if family is not None:
+        from dataprophet.model import vlms
+
+        vlms.save_processor_files(processor, out_dir, family)
+        return
     out_dir = Path(out_dir)
     processor.tokenizer.save_pretrained(out_dir)
     processor.image_processor.save_pretrained(out_dir)

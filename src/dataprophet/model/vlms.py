@@ -128,13 +128,15 @@ def image_only_processor(model_type: str, image_processor, tokenizer, chat_templ
             return []
 
     ImageOnly.__name__ = f"ImageOnly{base.__name__}"
+    ImageOnly.dataprophet_family = model_type  # modeling.save_processor_files writes its settings too
     return ImageOnly(image_processor=image_processor, tokenizer=tokenizer, chat_template=chat_template, **kwargs)
 
 
 def processor_settings(processor) -> dict:
     """The processor's own settings (token counts, feature strategy) that a reload needs."""
     skip = {"self", "image_processor", "tokenizer", "video_processor", "chat_template", "kwargs"}
-    names = [n for n in inspect.signature(type(processor).__mro__[1].__init__).parameters if n not in skip]
+    base = next(c for c in type(processor).__mro__ if not c.__name__.startswith("ImageOnly"))
+    names = [n for n in inspect.signature(base.__init__).parameters if n not in skip]
     return {n: getattr(processor, n) for n in names if isinstance(getattr(processor, n, None), int | float | str)}
 
 
