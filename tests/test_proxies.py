@@ -46,6 +46,19 @@ def built():
     return get
 
 
+def test_a_tokenizer_without_a_pad_token_pads_with_eos(built, frame):
+    import copy
+
+    model, processor = built("llava")
+    before = extract(model, processor, frame.head(4), batch_size=4)
+    no_pad = copy.deepcopy(processor)
+    no_pad.tokenizer.pad_token = None
+    assert no_pad.tokenizer.pad_token_id is None and vlms.pad_id(no_pad.tokenizer) == no_pad.tokenizer.eos_token_id
+    after = extract(model, no_pad, frame.head(4), batch_size=4)
+    for key in ("q", "a", "i", "nll", "nll_eot"):
+        np.testing.assert_allclose(before[key], after[key], atol=1e-5, rtol=1e-5)
+
+
 def test_every_supported_family_has_a_tiny_model():
     assert set(BUILDERS) == set(vlms.FAMILIES)
 

@@ -178,6 +178,16 @@ def render_turn(processor, role: str, text: str) -> str:
         )
 
 
+def pad_id(tokenizer) -> int:
+    """The id padded positions get (they are masked out): the pad token, else eos, for a
+    checkpoint whose tokenizer names no pad token."""
+    if tokenizer.pad_token_id is not None:
+        return tokenizer.pad_token_id
+    if tokenizer.eos_token_id is None:
+        raise ValueError("the tokenizer names neither a pad nor an eos token; set one in its tokenizer_config.json")
+    return tokenizer.eos_token_id
+
+
 def model_type_of(model) -> str:
     return model.config.model_type
 

@@ -68,7 +68,7 @@ def text_embeddings(model, processor, texts: list[str], role: str, batch_size: i
         chunk = texts[start : start + batch_size]
         contents = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in chunk]
         width = max(len(pre) + len(c) + len(suf) for c in contents)
-        ids = torch.full((len(chunk), width), tokenizer.pad_token_id, dtype=torch.long)
+        ids = torch.full((len(chunk), width), vlms.pad_id(tokenizer), dtype=torch.long)
         attention = torch.zeros_like(ids)
         pool = torch.zeros_like(ids, dtype=torch.float32)
         for row, content in enumerate(contents):
@@ -107,7 +107,7 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[
     vocabulary (about 45 GB at paper shapes otherwise)."""
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
-    collate = TrainCollator(processor.tokenizer.pad_token_id)
+    collate = TrainCollator(vlms.pad_id(processor.tokenizer))
     # the answer is scored under the prompt the models train and answer with (question and
     # answer-format instruction); the text factors below embed the bare question
     rows = frame[["image", "answers"]].assign(question=prompt_texts(frame)).to_dict("records")
