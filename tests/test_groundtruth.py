@@ -175,11 +175,17 @@ def test_each_benchmark_file_counts_under_its_own_stage():
         "evaluate/rl/equal.tsv": "evaluate_rl",
         "grpo/equal.tsv": "grpo",
         "predict.tsv": "predict",
+        "proxy_features/smolvlm/train.tsv": "proxy_features:smolvlm",
+        "proxy_features/synthetic_x/test.tsv": "proxy_features:synthetic_x",
+        "proxy_predict/smolvlm.tsv": "proxy_predict:smolvlm",
     }
     for path, stage in cases.items():
         assert job_stage(Path(path)) == stage, path
-    assert [device_stage(s) for s in ("icons_warmup_synthetic", "evaluate_rl", "gradients_synthetic")] == [
+    assert [
+        device_stage(s) for s in ("icons_warmup_synthetic", "evaluate_rl", "gradients_synthetic", "proxy_features:a")
+    ] == [
         "finetune",
         "evaluate",
         "gradients",
+        "features",
     ]

@@ -489,6 +489,38 @@ SPLITS = {"mini": ("pretrain", "train", "test"), "paper": ("train", "test")}
 STOP_AFTER = ("testbed",)  # config key 'stop_after': the ground truth only (testbed pilots)
 
 
+def _check_prophet_models(prophet: dict, base_dir: str | Path | None) -> dict:
+    """``prophet.model`` and ``prophet.proxies``: each folder resolved (``_resolve``) and, when it
+    exists, checked to be a saved model of a supported type, so a wrong folder fails here,
+    naming the config key, not in a feature job. A folder the study itself makes later (not
+    there yet) is left to Snakemake."""
+    import json
+
+    from dataprophet.model import vlms
+
+    def checked(path: str, key: str) -> str:
+        resolved = _resolve(str(path), base_dir)
+        folder = Path(resolved)
+        if not folder.exists():
+            return resolved
+        config_file = folder / "config.json"
+        if not config_file.is_file():
+            raise ConfigError(f"config key '{key}': {resolved} is not a saved model folder (no config.json)")
+        model_type = json.loads(config_file.read_text()).get("model_type", "")
+        try:
+            vlms.family(model_type, resolved)
+        except ValueError as exc:
+            raise ConfigError(f"config key '{key}': {exc}") from None
+        return resolved
+
+    prophet = dict(prophet)
+    if prophet.get("model"):
+        prophet["model"] = checked(prophet["model"], "prophet.model")
+    proxies = prophet.get("proxies") or {}
+    prophet["proxies"] = {name: checked(path, f"prophet.proxies.{name}") for name, path in proxies.items()}
+    return prophet
+
+
 def _resolve(path: str, base_dir: str | Path | None) -> str:
     """A relative path as given when it exists from the working directory, else from the
     workflow folder (``snakemake -d elsewhere`` still finds the repo's registry)."""
@@ -542,6 +574,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
                 f"kmeans_k={k} clusters; use more samples or a smaller 'prophet.kmeans_k'"
             )
     _check_ablations(prophet.get("ablations", {}))
+    prophet = _check_prophet_models(prophet, base_dir)
     selection = _section(SelectionSettings, config.get("selection", {}), "selection")
     if 0 < selection.budget < len(datasets):
         raise ConfigError(
@@ -603,7 +636,7 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
         finetune=_section(TrainSettings, config.get("finetune", {}), "finetune"),
         finetune_seeds=seeds,
         evaluate=_section(EvalSettings, config.get("evaluate", {}), "evaluate"),
-        prophet=_section(ProphetSettings, config.get("prophet", {}), "prophet"),
+        prophet=_section(ProphetSettings, prophet, "prophet"),
         selection=selection,
         synthetic=synthetic,
         rl=rl,

@@ -457,6 +457,8 @@ class ProphetSettings(Settings):
     bootstrap: int = TauSettings.bootstrap
     jobs_per_dataset: bool = False  # one feature job per dataset (GPU clusters) or per split
     ablations: dict = field(default_factory=dict)  # more variants: {name: [factor, ...]}
+    model: str = ""  # the model folder whose features give the study's M; "" = the study's base
+    proxies: dict = field(default_factory=dict)  # {name: model folder}: M also from each, judged alike
 
 
 # --------------------------------------------------------------------------- analysis, selection

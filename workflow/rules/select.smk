@@ -168,6 +168,7 @@ rule predictors:
         icons=f"{R}/tables/icons_matrix.csv",
         ceiling=f"{R}/tables/noise_ceiling.json",
         ranked=f"{R}/tables/tau_summary.json",  # so every prophet stage's benchmark file exists
+        proxies=[f"{R}/proxies/{p}/metric.csv" for p in PROXIES],
     output:
         report(f"{R}/tables/predictors.csv", caption="../report/predictors.rst", category="4 Data selection"),
     params:
@@ -178,4 +179,4 @@ rule predictors:
     shell:
         "dataprophet predictors --truth {input.truth} --metric {input.metric} --icons {input.icons} "
         "--noise-ceiling-json {input.ceiling} --benchmarks {params.benchmarks} --out {output} "
-        "{params.settings} > {log} 2>&1"
+        "--proxies {input.proxies} {params.settings} > {log} 2>&1"

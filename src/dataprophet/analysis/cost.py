@@ -24,12 +24,15 @@ SELECTION_STAGES = ("finetune_mixture", "evaluate_mixture")
 def job_stage(relative: Path) -> str:
     """The stage a benchmark file (relative to benchmarks/) is counted under: its rule, except
     that fine-tunes and evaluations of selection mixtures (``<rule>/mix/...``) count as
-    ``finetune_mixture`` / ``evaluate_mixture``, ICONS' warm-up as ``icons_warmup``, and the
+    ``finetune_mixture`` / ``evaluate_mixture``, ICONS' warm-up as ``icons_warmup``, a proxy
+    model's jobs (``proxy_<rule>/<name>/...``) as ``proxy_<rule>:<name>``, and the
     synthetic pool's jobs (``<rule>/synthetic...``) as ``<rule>_synthetic``, so that neither
     is taken for the ground truth's or the prophet's own cost."""
     parts = relative.parts
     rule = parts[0].removesuffix(".tsv")
     job = parts[1].removesuffix(".tsv") if len(parts) > 1 else ""
+    if rule.startswith("proxy_") and job:  # a proxy model's own features and M, per proxy
+        return f"{rule}:{job}"
     if job == "mix":
         return f"{rule}_mixture"
     if job == "icons_warmup":
@@ -47,6 +50,8 @@ def device_stage(stage: str) -> str:
     """The ``compute.gpus`` entry whose device count a stage's jobs held."""
     if stage.startswith("icons_warmup"):
         return "finetune"
+    if stage.startswith("proxy_"):  # proxy_features:<name> holds what a features job holds
+        return stage.split(":")[0].removeprefix("proxy_")
     return stage.removesuffix("_synthetic").removesuffix("_mixture").removesuffix("_rl")
 
 

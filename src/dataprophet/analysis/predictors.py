@@ -8,11 +8,13 @@ two-way Kendall's tau and bootstrap intervals as DataProphet's own table:
   (``tables/icons_matrix.csv``), training-based (a LoRA warm-up and a gradient per example);
 * the task-family baseline (same family = 1) and the own-source-first baseline, free;
 * the seed-to-seed ceiling: one fine-tuning seed against the mean of the others
-  (``noise_ceiling.json``), what a predictor as good as a rerun of the ground truth gets.
+  (``noise_ceiling.json``), what a predictor as good as a rerun of the ground truth gets;
+* ``DataProphet (proxy <name>)``: M(s->t) computed with a proxy model (config
+  ``prophet.proxies``, ``proxies/<name>/metric.csv``), beside the base's row.
 
 Cost: device-seconds summed from Snakemake's ``benchmark:`` files of the stages each
 predictor runs (``analysis.cost.stage_seconds``); the ceiling's is the ground truth's own
-fine-tunes and evaluations.
+fine-tunes and evaluations; a proxy's is its own features and predict jobs.
 Reproduce: ``snakemake results/mini/tables/predictors.csv`` (the rule ``predictors`` calls
 ``dataprophet predictors``).
 """
@@ -44,6 +46,14 @@ def predictor_rows(truth: pd.DataFrame, predictors: dict[str, pd.DataFrame], set
     return rows
 
 
+def proxy_name(metric: Path) -> str:
+    """A proxy's name: the folder its ``metric.csv`` lies in (``proxies/<name>/metric.csv``)."""
+    metric = Path(metric)
+    if metric.parent.parent.name != "proxies":
+        raise ValueError(f"{metric}: a proxy's metric must lie at proxies/<name>/metric.csv")
+    return metric.parent.name
+
+
 def predictors(
     truth: Path,
     metric: Path,
@@ -52,10 +62,17 @@ def predictors(
     benchmarks: Path,
     out: Path,
     settings: PredictorsSettings,
+    proxies: list[Path] = (),
 ) -> pd.DataFrame:
-    """The predictor table to ``out``."""
+    """The predictor table to ``out``; ``proxies``: ``proxies/<name>/metric.csv`` of each proxy."""
     delta = defined_truth(pd.read_csv(truth, index_col=0))
-    matrices = {"DataProphet (training-free)": read_matrix(metric), "ICONS (training-based)": read_matrix(icons)}
+    matrices = {"DataProphet (training-free)": read_matrix(metric)}
+    proxy_names = {}
+    for path in proxies:
+        name = proxy_name(path)
+        proxy_names[f"DataProphet (proxy {name})"] = name
+        matrices[f"DataProphet (proxy {name})"] = read_matrix(path)
+    matrices["ICONS (training-based)"] = read_matrix(icons)
     for name, matrix in matrices.items():
         missing = sorted((set(delta.index) - set(matrix.index)) | (set(delta.columns) - set(matrix.columns)))
         if missing:
@@ -89,6 +106,9 @@ def predictors(
         "own source first": (0.0, "none"),
         "seed-to-seed ceiling (one seed vs the others)": (cost(TRUTH_STAGES), "+".join(TRUTH_STAGES)),
     }
+    for label, name in proxy_names.items():
+        stages = (f"proxy_features:{name}", f"proxy_predict:{name}")
+        costs[label] = (cost(stages), "+".join(stages))
     table = pd.DataFrame(rows)
     table["device_seconds"] = [costs[p][0] for p in table["predictor"]]
     table["stages_timed"] = [costs[p][1] for p in table["predictor"]]

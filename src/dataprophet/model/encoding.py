@@ -26,14 +26,36 @@ def chat_prompt(processor, question: str) -> str:
     return processor.apply_chat_template(chat_messages(processor, question), add_generation_prompt=True, tokenize=False)
 
 
-def end_of_turn_ids(tokenizer) -> list[int]:
+def template_end_of_turn(processor) -> int | None:
+    """The special token the chat template closes an assistant turn with (Gemma 3's
+    ``<end_of_turn>``, Idefics3's ``<end_of_utterance>``), or None when the template has none."""
+    template = getattr(processor, "chat_template", None)
+    if not template:
+        return None
+    from dataprophet.model.vlms import render_turn
+
+    mark = "\u2063"
+    rendered = render_turn(processor, "assistant", mark)
+    suffix = rendered.split(mark, 1)[1].strip() if mark in rendered else ""
+    if not suffix:
+        return None
+    tokenizer = processor.tokenizer
+    first = tokenizer(suffix, add_special_tokens=False)["input_ids"][:1]
+    special = set(tokenizer.all_special_ids) | {i for i, t in tokenizer.added_tokens_decoder.items() if t.special}
+    return first[0] if first and first[0] in special else None
+
+
+def end_of_turn_ids(tokenizer, processor=None) -> list[int]:
     """Ids that end an answer: the chat format's ``<|im_end|>`` when the vocabulary has it
-    (InternVL's Qwen2 template closes every turn with it), then the tokenizer's eos, so
-    training and generation agree whichever of the two a checkpoint names as eos."""
+    (InternVL's Qwen2 template closes every turn with it), else the special token the
+    processor's chat template closes an assistant turn with, then the tokenizer's eos, so
+    training and generation agree whichever of these a checkpoint names as eos."""
     ids = []
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
     if isinstance(im_end, int) and im_end != tokenizer.unk_token_id and im_end >= 0:
         ids.append(im_end)
+    elif processor is not None and (closing := template_end_of_turn(processor)) is not None:
+        ids.append(closing)
     if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in ids:
         ids.append(tokenizer.eos_token_id)
     return ids
@@ -43,7 +65,7 @@ def answer_ids(processor, answer: str) -> list[int]:
     """Answer tokens followed by the end-of-turn token the model must learn to emit."""
     tokenizer = processor.tokenizer
     ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
-    return ids + end_of_turn_ids(tokenizer)[:1]
+    return ids + end_of_turn_ids(tokenizer, processor)[:1]
 
 
 def encode_example(processor, image, question: str, answer: str) -> dict:
@@ -51,11 +73,32 @@ def encode_example(processor, image, question: str, answer: str) -> dict:
     prompt = processor(images=[image], text=[chat_prompt(processor, question)], return_tensors="pt")
     prompt_ids = prompt["input_ids"][0].tolist()
     target = answer_ids(processor, answer)
-    return {
+    example = {
         "input_ids": prompt_ids + target,
         "labels": [IGNORE_INDEX] * len(prompt_ids) + target,
         "pixel_values": prompt["pixel_values"],
     }
+    # what else the family's processor gives (Qwen's grid, LLaVA-OneVision's image sizes,
+    # Idefics3's pixel mask, Gemma 3's token types); InternVL gives none of these
+    extras = {k: v for k, v in prompt.items() if k not in ("input_ids", "attention_mask", "pixel_values")}
+    extras.pop("num_patches", None)
+    if extras:
+        example["extras"] = extras
+    return example
+
+
+def _pad_to(tensor: torch.Tensor, dim: int, size: int) -> torch.Tensor:
+    pad = [0, 0] * (tensor.dim() - dim - 1) + [0, size - tensor.shape[dim]]
+    return torch.nn.functional.pad(tensor, pad)
+
+
+def collate_images(values: list[torch.Tensor]) -> torch.Tensor:
+    """Stack per-example image tensors: 5-d ones (samples, images or crops, ...) are zero-padded
+    to the most crops first (Idefics3 and LLaVA-OneVision drop all-zero crops), others concatenated."""
+    if values[0].dim() == 5:
+        most = max(v.shape[1] for v in values)
+        values = [_pad_to(v, 1, most) for v in values]
+    return torch.cat(values, dim=0)
 
 
 class TrainCollator:
@@ -74,8 +117,15 @@ class TrainCollator:
             ids[row, :n] = torch.tensor(e["input_ids"])
             labels[row, :n] = torch.tensor(e["labels"])
             mask[row, :n] = 1
-        pixels = torch.cat([e["pixel_values"] for e in examples], dim=0)
-        return {"input_ids": ids, "attention_mask": mask, "labels": labels, "pixel_values": pixels}
+        pixels = collate_images([e["pixel_values"] for e in examples])
+        batch = {"input_ids": ids, "attention_mask": mask, "labels": labels, "pixel_values": pixels}
+        for key in examples[0].get("extras", {}):
+            values = [e["extras"][key] for e in examples]
+            if values[0].dim() == 2 and values[0].shape[0] == 1 and key.endswith("type_ids"):  # per token
+                batch[key] = torch.cat([_pad_to(v, 1, width) for v in values])
+            else:
+                batch[key] = collate_images(values)
+        return batch
 
 
 class EncodedDataset(torch.utils.data.Dataset):

@@ -66,9 +66,17 @@ TINY_QWEN_CHAT_TEMPLATE = TINY_CHAT_TEMPLATE.replace(
 )
 
 
-def train_tokenizer(texts, vocab_size: int, qwen_vl: bool = False):
+def train_tokenizer(
+    texts,
+    vocab_size: int,
+    qwen_vl: bool = False,
+    special_tokens: list[str] | None = None,
+    named_tokens: dict[str, str] | None = None,
+):
     """Train a byte-level BPE on the suite's questions and answers (offline, deterministic);
-    ``qwen_vl`` adds Qwen2.5-VL's vision tokens (the tiny Qwen2.5-VL of the RL tests)."""
+    ``qwen_vl`` adds Qwen2.5-VL's vision tokens (the tiny Qwen2.5-VL of the RL tests).
+    ``special_tokens`` (pad first, eos second) and ``named_tokens`` replace InternVL's chat
+    and image tokens, for tiny models of the other families (tests/tiny_vlms.py)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -77,17 +85,19 @@ def train_tokenizer(texts, vocab_size: int, qwen_vl: bool = False):
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS + (QWEN_VISION_TOKENS if qwen_vl else []),
+        special_tokens=(special_tokens or SPECIAL_TOKENS) + (QWEN_VISION_TOKENS if qwen_vl else []),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     core.train_from_iterator(texts, trainer=trainer)
     return PreTrainedTokenizerFast(
         tokenizer_object=core,
-        eos_token=IM_END,
-        pad_token=PAD,
+        eos_token=special_tokens[1] if special_tokens else IM_END,
+        pad_token=special_tokens[0] if special_tokens else PAD,
         padding_side="left",
-        extra_special_tokens={
+        extra_special_tokens=named_tokens
+        if named_tokens is not None
+        else {
             "start_image_token": IMG_START,
             "end_image_token": IMG_END,
             "context_image_token": IMG_CONTEXT,
@@ -258,7 +268,14 @@ def _qwen_processor(image_processor, tokenizer, chat_template):
 
 
 def save_processor_files(processor, out_dir: str | Path) -> None:
-    """Tokenizer, image processor and chat template: what ``load_processor`` reads back."""
+    """Tokenizer, image processor and chat template: what ``load_processor`` reads back (and,
+    for the families of ``dataprophet.model.vlms``, the processor's settings)."""
+    family = getattr(processor, "dataprophet_family", None)
+    if family is not None:
+        from dataprophet.model import vlms
+
+        vlms.save_processor_files(processor, out_dir, family)
+        return
     out_dir = Path(out_dir)
     processor.tokenizer.save_pretrained(out_dir)
     processor.image_processor.save_pretrained(out_dir)
@@ -277,7 +294,8 @@ def load_processor(model_dir: str | Path, max_tiles: int = 1):
     ``AutoProcessor`` on a tiny folder silently returns only the tokenizer, and the real
     processor needs torchvision for its video part; so tokenizer, image processor and chat
     template are loaded one by one, the same way for the tiny model and InternVL3-2B, and
-    for Qwen2.5-VL (the RL stage's model at paper scale). ``max_tiles`` is InternVL's.
+    for Qwen2.5-VL (the RL stage's model at paper scale); the other families a proxy may be
+    (``dataprophet.model.vlms``) likewise. ``max_tiles`` is InternVL's.
     """
     from transformers import AutoConfig, AutoTokenizer
     from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
@@ -286,6 +304,7 @@ def load_processor(model_dir: str | Path, max_tiles: int = 1):
     if not (model_dir / "config.json").exists():
         raise FileNotFoundError(f"{model_dir} is not a saved model folder (no config.json)")
     config = AutoConfig.from_pretrained(model_dir, trust_remote_code=False)
+    check_model_type(config.model_type, model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
     if config.model_type == "qwen2_5_vl":  # the RL stage's model at paper scale
         from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
@@ -294,8 +313,13 @@ def load_processor(model_dir: str | Path, max_tiles: int = 1):
         processor = _qwen_processor(Qwen2VLImageProcessorPil.from_pretrained(model_dir), tokenizer, template)
         processor.system_prompt = _read_system_prompt(model_dir)
         return processor
-    if config.model_type != "internvl":
-        raise ValueError(f"{model_dir}: model type {config.model_type!r}; this workflow runs InternVL and Qwen2.5-VL")
+    if config.model_type != "internvl":  # another supported family (a proxy for the score)
+        from dataprophet.model import vlms
+
+        template = _read_chat_template(model_dir) or tokenizer.chat_template
+        processor = vlms.load_family_processor(model_dir, config.model_type, tokenizer, template)
+        processor.system_prompt = _read_system_prompt(model_dir)
+        return processor
     image_processor = GotOcr2ImageProcessorPil.from_pretrained(model_dir)
     image_processor.crop_to_patches = max_tiles > 1
     image_processor.max_patches = max_tiles
@@ -370,13 +394,24 @@ def attention_backend(dtype: str) -> str:
     return "sdpa"
 
 
+def check_model_type(model_type: str, model_dir: str | Path) -> None:
+    """A clear error naming the model type when no feature path is written for it."""
+    from dataprophet.model import vlms
+
+    vlms.family(model_type, str(model_dir))
+
+
 def load_model(model_dir: str | Path, adapter_dir: str | Path | None = None, dtype: str = "float32"):
     """Load a saved model (safetensors only), optionally with a LoRA adapter on top."""
+    import json
+
     from transformers import AutoModelForImageTextToText
 
     model_dir = Path(model_dir)
     if not model_dir.exists():
         raise FileNotFoundError(f"base model directory {model_dir} does not exist")
+    if (model_dir / "config.json").exists():
+        check_model_type(json.loads((model_dir / "config.json").read_text()).get("model_type", ""), model_dir)
     model = AutoModelForImageTextToText.from_pretrained(
         model_dir,
         dtype=getattr(torch, dtype),

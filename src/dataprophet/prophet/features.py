@@ -1,5 +1,9 @@
 """Stage ``features``: per-sample features of dataset splits from the frozen base MLLM.
 
+The same path runs every image-text-to-text family in ``dataprophet.model.vlms`` (InternVL,
+Qwen2-VL/Qwen2.5-VL, LLaVA, LLaVA-OneVision, Idefics3/SmolVLM, Gemma 3), so a proxy model
+can stand in for the base (docs/proxies.md).
+
 Reproduce: ``snakemake results/mini/features/train/ocr_cover.npz`` (the rule ``features``
 calls ``dataprophet features``, one job per split, or per dataset on GPU clusters).
 
@@ -32,6 +36,7 @@ import torch.nn.functional as F
 from dataprophet.data.instructions import prompt_texts
 from dataprophet.io.contract import decode_image, read_table
 from dataprophet.io.progress import batch_starts
+from dataprophet.model import vlms
 from dataprophet.model.encoding import IGNORE_INDEX, TrainCollator, encode_example
 from dataprophet.model.modeling import load_base, load_processor, set_threads
 from dataprophet.prophet.factors import FeatureSet, perplexity, save_features
@@ -41,10 +46,7 @@ SENTINEL = "\u2063"  # invisible separator used to split the chat template aroun
 
 
 def _template_parts(processor, role: str) -> tuple[str, str]:
-    rendered = processor.apply_chat_template(
-        [{"role": role, "content": [{"type": "text", "text": SENTINEL}]}], tokenize=False
-    )
-    prefix, suffix = rendered.split(SENTINEL)
+    prefix, suffix = vlms.render_turn(processor, role, SENTINEL).split(SENTINEL)
     return prefix, suffix
 
 
@@ -60,13 +62,13 @@ def text_embeddings(model, processor, texts: list[str], role: str, batch_size: i
     pre = tokenizer(prefix, add_special_tokens=False)["input_ids"]
     suf = tokenizer(suffix, add_special_tokens=False)["input_ids"]
     device = next(model.parameters()).device
-    language_model = model.model.language_model
+    language_model = vlms.language_model(model)
     out = []
     for start in batch_starts(len(texts), batch_size, f"{role} embeddings"):
         chunk = texts[start : start + batch_size]
         contents = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in chunk]
         width = max(len(pre) + len(c) + len(suf) for c in contents)
-        ids = torch.full((len(chunk), width), tokenizer.pad_token_id, dtype=torch.long)
+        ids = torch.full((len(chunk), width), vlms.pad_id(tokenizer), dtype=torch.long)
         attention = torch.zeros_like(ids)
         pool = torch.zeros_like(ids, dtype=torch.float32)
         for row, content in enumerate(contents):
@@ -74,7 +76,9 @@ def text_embeddings(model, processor, texts: list[str], role: str, batch_size: i
             ids[row, : len(seq)] = torch.tensor(seq)
             attention[row, : len(seq)] = 1
             pool[row, len(pre) : len(pre) + len(content)] = 1.0
-        hidden = language_model(input_ids=ids.to(device), attention_mask=attention.to(device)).last_hidden_state
+        hidden = language_model(
+            input_ids=ids.to(device), attention_mask=attention.to(device), use_cache=False
+        ).last_hidden_state
         pool = pool.to(device).unsqueeze(-1)
         out.append(_l2((hidden.float() * pool).sum(1) / pool.sum(1).clamp(min=1.0)))
     return np.concatenate(out)
@@ -90,12 +94,7 @@ def image_embeddings(model, processor, images: list, batch_size: int) -> np.ndar
     out = []
     for start in batch_starts(len(images), batch_size, "image embeddings"):
         chunk = [decode_image(x) if isinstance(x, bytes | bytearray) else x for x in images[start : start + batch_size]]
-        pixels = processor.image_processor(images=chunk, return_tensors="pt")
-        tiles = pixels["num_patches"].tolist() if "num_patches" in pixels else [1] * len(chunk)
-        tokens = model.model.get_image_features(pixel_values=pixels["pixel_values"].to(device, dtype)).pooler_output
-        per_tile = tokens.float().mean(1)
-        per_image = torch.stack([t.mean(0) for t in torch.split(per_tile, tiles)])
-        out.append(_l2(per_image))
+        out.append(_l2(vlms.image_vectors(model, processor, chunk, device, dtype)))
     return np.concatenate(out)
 
 
@@ -108,7 +107,7 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[
     vocabulary (about 45 GB at paper shapes otherwise)."""
     device = next(model.parameters()).device
     dtype = next(model.parameters()).dtype
-    collate = TrainCollator(processor.tokenizer.pad_token_id)
+    collate = TrainCollator(vlms.pad_id(processor.tokenizer))
     # the answer is scored under the prompt the models train and answer with (question and
     # answer-format instruction); the text factors below embed the bare question
     rows = frame[["image", "answers"]].assign(question=prompt_texts(frame)).to_dict("records")
@@ -120,12 +119,12 @@ def answer_nll(model, processor, frame: pd.DataFrame, batch_size: int) -> tuple[
         ]
         batch = collate(examples)
         labels = batch.pop("labels").to(device)
-        batch = {k: v.to(device) for k, v in batch.items()}
+        batch = {k: v.to(device) for k, v in vlms.forward_inputs(model, batch).items()}
         batch["pixel_values"] = batch["pixel_values"].to(dtype)
-        hidden = model.model(**batch).last_hidden_state[:, :-1, :]
+        hidden = model.model(**batch, use_cache=False).last_hidden_state[:, :-1, :]  # no KV cache kept
         target = labels[:, 1:]
         mask = target != IGNORE_INDEX
-        logits = model.lm_head(hidden[mask]).float()  # (answer tokens in the batch, vocab)
+        logits = vlms.answer_logits(model, hidden[mask])  # (answer tokens in the batch, vocab)
         token_nll = torch.zeros(target.shape, dtype=torch.float32, device=device)
         token_nll[mask] = F.cross_entropy(logits, target[mask], reduction="none")
         # the last labelled position of each row is the end-of-turn token (encode_example)
