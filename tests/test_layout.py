@@ -69,6 +69,8 @@ def test_every_rule_calls_the_command_and_module_of_its_own_name():
         "published_summary",
         "proxy_features",  # a proxy model's run of a stage: proxy_<stage> calls dataprophet <stage>
         "proxy_predict",
+        "check_data",
+        "web",
     } == set(rules)
     for rule, shell in rules.items():
         command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)

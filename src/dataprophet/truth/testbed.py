@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from dataprophet.analysis.ranking import per_target_tau
 from dataprophet.io.atomic import write_csv, write_json
@@ -238,16 +239,20 @@ def testbed(
     }
     items = []
     for path in predictions:
-        frame = pd.read_parquet(path, columns=["target", "id", "prediction", "score"])
+        columns = set(pq.read_schema(path).names)
+        per_item = {"id", "score"} <= columns  # evaluation writes both; older files may lack them
+        frame = pd.read_parquet(path, columns=["target", "prediction", *(["id", "score"] if per_item else [])])
         rows[model_label(path)] = {t: constant_share(g["prediction"]) for t, g in frame.groupby("target")}
-        items.append(frame[["target", "id", "score"]].assign(model=model_label(path)))
+        if per_item:
+            items.append(frame[["target", "id", "score"]].assign(model=model_label(path)))
     share_table = pd.DataFrame(rows).T[list(mean.columns)]
     share_table.index.name = "model"
     stats = regime(
         mean, error, score_table.loc["base"], share_table, json.loads(Path(ceiling).read_text()), settings.noise_z
     )
     seeds = len({m.split("/")[0] for m in rows if m.startswith("seed")})
-    per_item = item_statistics(pd.concat(items, ignore_index=True), list(mean.index), settings.noise_z)
+    whole = len(items) == len(predictions)  # item noise needs every model's items
+    per_item = item_statistics(pd.concat(items, ignore_index=True), list(mean.index), settings.noise_z) if whole else {}
     stats["items"] = per_item
     stats["gates"] = gates(stats, per_item, seed_noise_ratio(mean, error, seeds))
     write_csv(share_table, shares, float_format="%.4f")
