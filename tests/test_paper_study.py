@@ -221,7 +221,7 @@ def test_prepare_keeps_the_answer_format_instruction_beside_the_question(tmp_pat
 def test_prepare_stops_at_a_corrupt_image_naming_dataset_config_and_row(tmp_path):
     spec = _chartqa_with_rows(tmp_path, [fixtures.image(0), b"not an image", fixtures.image(2)])
     with pytest.raises(
-        ContractError, match=r"chartqa train split \(.*chartqa.yaml.*\): row 1 .*corrupt or unreadable image"
+        ContractError, match=r"chartqa train split \(.*chartqa.yaml.*\): row 2 .*corrupt or unreadable image"
     ):
         _prepare(spec, {"train": 10, "test": 10}, tmp_path / "ids", tmp_path / "data", tmp_path / "rej.csv")
     assert not (tmp_path / "data").exists()  # nothing written before the whole draw was checked

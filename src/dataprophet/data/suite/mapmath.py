@@ -26,9 +26,10 @@ GEOM_Q = {
 }
 
 
-def make_geom(rng: random.Random, size: int, *, max_side: int = 9) -> dict:
+def make_geom(rng: random.Random, size: int, *, max_side: int = 9, shift: int = 0) -> dict:
     """A rectangle (width and height labelled) or a right triangle (legs, and for perimeter questions
-    the hypotenuse, labelled); drawn roughly to scale."""
+    the hypotenuse, labelled); drawn roughly to scale, moved by up to ``shift`` grid units each way
+    (v1: not moved)."""
     figure = rng.choice(("rectangle", "triangle"))
     quantity = rng.choice(("perimeter", "area"))
     while True:
@@ -39,6 +40,9 @@ def make_geom(rng: random.Random, size: int, *, max_side: int = 9) -> dict:
     fill = shade(PALETTE[rng.choice(COLOURS)], 0.65)
     W, H = 14 + 3.5 * a, 10 + 3 * b
     x0, y1 = 12, 46
+    if shift:
+        x0 += rng.randint(-shift, min(shift, 63 - int(x0 + W)))
+        y1 += rng.randint(-shift, shift)
     y0, x1 = y1 - H, x0 + W
     if figure == "rectangle":
         c.rect(x0, y0, W, H, fill=fill, outline=INK)
