@@ -166,8 +166,9 @@ class TrainSettings(Settings):
     save_steps: int = 50
     logging_steps: int = 10
     seed: int = 0
-    # InternVL dynamic tiling of the training images; the workflow sets it from
-    # evaluate.max_tiles so training, evaluation and features see the same tiles.
+    # InternVL dynamic tiling of the training images (1: one 448px tile, LLaMA-Factory's
+    # default). ``finetune.max_tiles`` also sets the features', ICONS' and GRPO's tiles;
+    # evaluation has its own, ``evaluate.max_tiles`` (lmms-eval's internvl_hf: up to 12).
     max_tiles: int = 1
 
     def __post_init__(self):
