@@ -178,12 +178,21 @@ def test_screenqa_chart_and_doc_answers(registry, tmp_path):
     assert doc["id"] == "docvqa-test-100-0" and len(doc["answers"]) == 2
 
 
-def test_finance_qa_parses_json_string(registry, tmp_path):
+def test_finance_qa_parses_qa_pairs_as_stored(registry, tmp_path):
     records = list(iter_records(fixture_spec(registry, "finance_qa", tmp_path)[0], "train"))
-    assert [r["answers"][0] for r in records[:3]] == ["$1.2 million", "2021", "Acme Corp"]
+    # row 1 holds the text of a Python list (single quotes), row 2 JSON text
+    assert [r["answers"][0] for r in records] == ["$1.2 million", "2021", "Acme Corp", "5,000", "USD"]
+    assert records[2]["question"] == "What is the company's name?"
+    assert [r["id"].rsplit("-", 1)[-1] for r in records[:3]] == ["0", "1", "2"]
     ctx = context_for(registry["finance_qa"], "train", registry["finance_qa"].train[0])
-    with pytest.raises(AdapterError, match="not JSON"):
+    with pytest.raises(
+        AdapterError,
+        match=r"row 0: fields\.qa in .*finance_qa\.yaml holds text that is neither JSON .* nor a Python literal",
+    ):
         multi.qa_list({"image": fixtures.image(1), "qa_pairs": "[{oops"}, 0, ctx)
+    # a literal is read, never run: a call is refused, not executed
+    with pytest.raises(AdapterError, match="nor a Python literal"):
+        multi.qa_list({"image": fixtures.image(1), "qa_pairs": "__import__('os').getcwd()"}, 0, ctx)
 
 
 def test_cauldron_prompt_stripping_and_answer_cleaning():
