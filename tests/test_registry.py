@@ -259,6 +259,24 @@ def test_open_spatial_turn_pairs_and_regions(registry, tmp_path):
     assert bench["image"] != raw and Image.open(io.BytesIO(bench["image"])).size == (32, 32)
 
 
+def test_a_local_source_may_be_a_folder_of_parquet_shards_read_in_name_order(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dataprophet.data.adapters.sources import SourceError, iter_local
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"id": "c"}]), folder / "train-00001-of-00002.parquet")
+    pq.write_table(pa.Table.from_pylist([{"id": "a"}, {"id": "b"}]), folder / "train-00000-of-00002.parquet")
+    (folder / "README.md").write_text("not rows")
+    assert [r["id"] for r in iter_local(folder)] == ["a", "b", "c"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SourceError, match=r"empty is a folder without \.parquet files"):
+        iter_local(empty)
+
+
 def test_a_dotted_field_reads_inside_a_mapping_and_names_the_key_when_missing(registry, tmp_path):
     spec, _ = fixture_spec(registry, "open_spatial", tmp_path)
     wrong = override(spec, test={"fields": {"image": "image_info.path"}})

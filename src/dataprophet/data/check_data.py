@@ -33,7 +33,7 @@ class LocalInput:
     dataset: str
     role: str  # "train" or "test"
     source: str  # the source's name, or "-" for a single source
-    what: str  # "file" (the rows) or "image folder"
+    what: str  # "file" (the rows), "parquet folder" (the rows, in shards) or "image folder"
     path: str
     config_file: str
     download: str
@@ -42,6 +42,8 @@ class LocalInput:
         path = Path(os.path.expanduser(os.path.expandvars(self.path)))
         if self.what == "file":
             return path.is_file()
+        if self.what == "parquet folder":
+            return path.is_dir() and any(path.glob("*.parquet"))
         if not path.is_dir():
             return False
         with os.scandir(path) as entries:
@@ -58,7 +60,8 @@ def local_inputs(spec) -> list[LocalInput]:
         for source in getattr(spec, role):
             name = source.name or "-"
             if source.kind == "local":
-                out.append(LocalInput(spec.name, role, name, "file", source.path, spec.config_file, note))
+                what = "file" if Path(source.path).suffix else "parquet folder"  # a folder of shards
+                out.append(LocalInput(spec.name, role, name, what, source.path, spec.config_file, note))
             if source.image_root:
                 out.append(LocalInput(spec.name, role, name, "image folder", source.image_root, spec.config_file, note))
     return out

@@ -5,7 +5,9 @@ streamed rather than loaded.
   decoding switched off, so images arrive as their original encoded bytes.
 - ``kind: local``: ``.parquet`` (record batches), ``.jsonl``/``.ndjson`` (line by line), or
   ``.json`` (a top-level array, concatenated objects, or an object whose ``records_key`` holds
-  the array, as CLEVR's ``{"info": ..., "questions": [...]}``), parsed incrementally.
+  the array, as CLEVR's ``{"info": ..., "questions": [...]}``), parsed incrementally; or a
+  folder of ``.parquet`` shards read in name order (a downloaded hub dataset repo's ``data/``,
+  e.g. SpatialRGPT-Bench's).
 """
 
 from __future__ import annotations
@@ -123,10 +125,15 @@ def _iter_parquet(path: Path) -> Iterator[dict]:
 
 
 def iter_local(path: str | Path, records_key: str | None = None) -> Iterator[dict]:
-    """Rows of a local JSON / JSONL / parquet file, by extension."""
+    """Rows of a local JSON / JSONL / parquet file, by extension, or of a folder of parquet shards."""
     path = Path(os.path.expanduser(os.path.expandvars(str(path))))
     if not path.exists():
         raise SourceError(f"local source {path} does not exist (see the download note in its registry file)")
+    if path.is_dir():
+        shards = sorted(path.glob("*.parquet"))
+        if not shards:
+            raise SourceError(f"local source {path} is a folder without .parquet files (see its registry file)")
+        return (row for shard in shards for row in _iter_parquet(shard))
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return _iter_parquet(path)
