@@ -609,3 +609,47 @@ def test_visual_cot_benchmark_rows_become_plain_questions_with_sentence_answers(
     assert [r["id"] for r in records] == ["vc_gvqa-test-flickr30k.2-0", "vc_gvqa-test-visual7w.2-0"]
     train = list(iter_records(spec, "train"))  # metadata rows: image file names per sub-dataset
     assert len(train) == 3 and train[2]["image"] == (tmp_path / "vc_gvqa/images/cot/v7w/v7w_5.jpg").read_bytes()
+
+
+def test_a_local_source_may_be_a_glob_of_one_splits_shards(tmp_path, registry):
+    """The offline alternative to a hub stream: the repo downloaded, one split's shards named."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dataprophet.data.adapters.sources import SourceError, iter_local
+    from dataprophet.data.check_data import local_inputs
+
+    data = tmp_path / "repo" / "data"
+    data.mkdir(parents=True)
+    for split, ids in (("train", ["a", "b"]), ("test", ["z"])):
+        pq.write_table(pa.Table.from_pylist([{"id": i} for i in ids]), data / f"{split}-00000-of-00001.parquet")
+    assert [r["id"] for r in iter_local(data / "train-*.parquet")] == ["a", "b"]
+    with pytest.raises(SourceError, match="matches no file"):
+        iter_local(data / "validation-*.parquet")
+    spec = override(registry["chartqa"], train={"kind": "local", "path": str(data / "train-*.parquet")})
+    (item,) = local_inputs(spec)
+    assert item.what == "files" and item.exists()
+    spec = override(registry["chartqa"], train={"kind": "local", "path": str(data / "val-*.parquet")})
+    assert not local_inputs(spec)[0].exists()
+
+
+def test_every_command_that_reads_the_hub_runs_online():
+    """prepare and extend stream hub datasets and fetch-base downloads checkpoints: none of them
+    may get HF_HUB_OFFLINE=1, which every other command gets."""
+    import importlib
+
+    from dataprophet.cli import COMMANDS, NEEDS_NETWORK
+
+    hub = ("iter_records", "iter_hf", "snapshot_download", "load_dataset(")
+
+    def source(module: str) -> str:
+        return Path(importlib.import_module(module).__file__).read_text()
+
+    def reads(module: str) -> bool:  # the module, or a dataprophet module it imports from
+        text = source(module)
+        used = re.findall(r"^\s*from (dataprophet[\w.]*) import", text, re.M)
+        return any(h in text for h in hub) or any(any(h in source(m) for h in hub) for m in used)
+
+    reads_hub = {name for name, (module, _) in COMMANDS.items() if reads(module)}
+    assert {"prepare", "extend", "fetch-base"} <= reads_hub
+    assert reads_hub <= NEEDS_NETWORK, reads_hub - NEEDS_NETWORK
