@@ -62,3 +62,14 @@ def test_a_bad_row_is_named_by_file_and_one_based_row_before_mapping(tmp_path):
     rows[1200]["question"] = "what?"
     write_table(rows, path, validate=False)
     assert validate_file(path) == 1500
+
+
+def test_a_rewritten_table_is_mapped_again(table, tmp_path):
+    first = mapped_rows(table, tmp_path / "ckpt")
+    copy = tmp_path / "ckpt" / "rows.arrow"
+    made = copy.stat().st_mtime_ns
+    assert len(first) == 40
+    again = mapped_rows(table, tmp_path / "ckpt")  # a resumed run reuses the copy
+    assert len(again) == 40 and copy.stat().st_mtime_ns == made
+    write_table(generate_splits("chart_bar", {"train": 12}, seed=4)["train"], table)
+    assert len(mapped_rows(table, tmp_path / "ckpt")) == 12

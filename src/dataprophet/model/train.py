@@ -161,14 +161,20 @@ TRAIN_COLUMNS = ["image", "question", "answers", "instruction"]
 def mapped_rows(table: Path, checkpoint_dir: Path):
     """The rows of the contract table ``table`` as ``MappedRows``: on first use its rows are
     checked (``validate_file``, a row group at a time) and copied to
-    ``checkpoint_dir/rows.arrow``; a resumed run maps the copy it left. Called by the main
-    process first (``main_process_first``), so the other ranks find the file written."""
+    ``checkpoint_dir/rows.arrow``; a resumed run maps the copy it left unless the table has
+    been rewritten since (its path, size and modification time are kept beside the copy).
+    Called by the main process first (``main_process_first``), so the other ranks find the
+    file written."""
     from dataprophet.io.contract import MappedRows, validate_file, write_mapped
 
-    mapped = checkpoint_dir / "rows.arrow"
-    if not mapped.exists():
+    mapped, stamp_file = checkpoint_dir / "rows.arrow", checkpoint_dir / "rows.arrow.json"
+    info = Path(table).stat()
+    stamp = {"table": str(Path(table).resolve()), "bytes": info.st_size, "mtime_ns": info.st_mtime_ns}
+    fresh = mapped.exists() and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp
+    if not fresh:  # first use, or the table was rewritten since the copy was made
         validate_file(table)
         write_mapped(table, mapped, TRAIN_COLUMNS)
+        stamp_file.write_text(json.dumps(stamp) + "\n")
     return MappedRows(mapped)
 
 
