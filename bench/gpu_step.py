@@ -589,29 +589,37 @@ def measured_sizes(folder: Path, limit: int = 200) -> dict[str, tuple[int, int]]
     return sizes
 
 
-def paper_max_tiles() -> int:
-    """``evaluate.max_tiles`` of config/paper.yaml (training and features use the same)."""
+def paper_max_tiles() -> tuple[int, int]:
+    """(``finetune.max_tiles``, ``evaluate.max_tiles``) of config/paper.yaml: the tiles of
+    training (and features, ICONS' gradients) and those of evaluation."""
     import yaml
 
-    return int(yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())["evaluate"].get("max_tiles", 1))
+    config = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    return int(config["finetune"].get("max_tiles", 1)), int(config["evaluate"].get("max_tiles", 1))
 
 
 def estimate_by_dataset(args) -> dict:
     """GPU-hours of the paper study as configured, from each dataset's own tile count."""
     shape = Shape.from_dict(load_config_dict(args.config, tiny=args.tiny))
-    max_tiles = args.max_tiles or paper_max_tiles()
+    train_default, eval_default = paper_max_tiles()
+    max_tiles = args.max_tiles or train_default
+    eval_tiles = args.eval_tiles or eval_default
     sizes = measured_sizes(args.data) if args.data else TYPICAL_IMAGE_SIZE
     text, answer, s = args.text_tokens, args.answer_tokens, STUDY
-    print(f"CALCULATED ESTIMATE (not a measurement): paper study GPU-hours, InternVL3-2B, max_tiles {max_tiles}")
+    print(
+        "CALCULATED ESTIMATE (not a measurement): paper study GPU-hours, InternVL3-2B, "
+        f"max_tiles {max_tiles} (training, features), eval max_tiles {eval_tiles}"
+    )
     print(f"image sizes: {'median of ' + str(args.data) if args.data else 'typical sizes (TYPICAL_IMAGE_SIZE)'}")
-    print(f"{'dataset':<16}{'size':>11}{'tiles':>7}{'tiles@6':>9}{'tiles@12':>10}{'tokens':>8}")
+    print(f"{'dataset':<16}{'size':>11}{'tiles':>7}{'eval':>6}{'tiles@6':>9}{'tiles@12':>10}{'tokens':>8}{'eval':>7}")
     per = {}
     for name, (w, h) in sizes.items():
-        tiles = processor_tiles(w, h, max_tiles)
+        tiles, evaluated = processor_tiles(w, h, max_tiles), processor_tiles(w, h, eval_tiles)
         seq = tiles * shape.tokens_per_tile + 2 + text
-        per[name] = {"tiles": tiles, "seq": seq}
+        eval_seq = evaluated * shape.tokens_per_tile + 2 + text
+        per[name] = {"tiles": tiles, "seq": seq, "eval_tiles": evaluated, "eval_seq": eval_seq}
         more = [processor_tiles(w, h, n) for n in (6, 12)]
-        print(f"{name:<16}{f'{w}x{h}':>11}{tiles:>7}{more[0]:>9}{more[1]:>10}{seq:>8}")
+        print(f"{name:<16}{f'{w}x{h}':>11}{tiles:>7}{evaluated:>6}{more[0]:>9}{more[1]:>10}{seq:>8}{eval_seq:>7}")
     flops = {"fine-tune": 0.0, "evaluate": 0.0, "features": 0.0}
     for name, p in per.items():
         tiles, seq = p["tiles"], p["seq"]
@@ -620,7 +628,9 @@ def estimate_by_dataset(args) -> dict:
         feature = feature_flops(shape, tiles, seq, args.feature_text_tokens)
         p["train"] = train
         flops["fine-tune"] += s["train_samples"] * s["epochs"] * train
-        flops["evaluate"] += s["eval_models"] * s["test_samples"] * shape.eval_flops(tiles, seq - answer, gen)
+        flops["evaluate"] += (
+            s["eval_models"] * s["test_samples"] * shape.eval_flops(p["eval_tiles"], p["eval_seq"] - answer, gen)
+        )
         flops["features"] += (args.source_subsample + s["test_samples"]) * feature
     mean_train = statistics.fmean(p["train"] for p in per.values())
     for label, runs in MIXTURE_FINETUNES.items():
@@ -641,7 +651,7 @@ def estimate_by_dataset(args) -> dict:
         f"(batch {args.eval_batch_size}); features over {args.source_subsample:,} samples per source and the 1K "
         f"test samples per target; mixtures at the mean tile count over the sources."
     )
-    return {"max_tiles": max_tiles, "datasets": per, "hours": hours, "total": total}
+    return {"max_tiles": max_tiles, "eval_tiles": eval_tiles, "datasets": per, "hours": hours, "total": total}
 
 
 def estimate(args) -> None:
@@ -732,7 +742,12 @@ def parse_args(argv=None):
     g.add_argument("--long-gen-tokens", type=int, default=256, help="Chart2Text caption budget")
     g.add_argument("--decode-step-ms", type=float, default=30.0, help="one batched decode step on H100")
     g.add_argument("--source-subsample", type=int, default=5_000, help="feature samples per source (paper.yaml)")
-    g.add_argument("--max-tiles", type=int, default=None, help="per-dataset estimate: default paper.yaml's")
+    g.add_argument(
+        "--max-tiles", type=int, default=None, help="per-dataset estimate, training tiles (paper.yaml's finetune)"
+    )
+    g.add_argument(
+        "--eval-tiles", type=int, default=None, help="per-dataset estimate, evaluation tiles: default paper.yaml's"
+    )
     g.add_argument("--data", type=Path, default=None, help="measure image sizes from these contract tables")
     g.add_argument("--feature-text-tokens", type=int, default=60, help="tokens of a text-only feature pass")
     args = p.parse_args(argv)

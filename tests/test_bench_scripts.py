@@ -83,3 +83,10 @@ def test_selection_scaling_takes_the_same_rows_from_a_pool_table_either_way(tmp_
     )
     assert re.search(r"^\s+2,500\s+\d+\s+[\d.]+\s+\d+\s+[\d.]+\s+\d+\s+same rows$", out, re.M), out
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_mixture_memory_measures_the_three_ways(tmp_path):
+    out = _run("mixture_memory.py", "--rows", "300", "--steps", "2", "--image-size", "64", tmp_path=tmp_path)
+    assert re.search(r"^table: 300 rows, ", out, re.M), out
+    for mode in ("model", "eager", "lazy"):
+        assert re.search(rf"^{mode}\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$", out, re.M), out

@@ -29,7 +29,10 @@ def test_every_manual_input_of_the_paper_config_is_named_on_an_empty_machine(tmp
     assert "resources/clevr/CLEVR_v1.0/questions/CLEVR_val_questions.json" in paths
     assert "resources/visual_cot/benchmark/flickr30k.json" in paths
     assert {"resources/geomverse/test.jsonl", "resources/mapqa/test-QA.json"} <= paths
-    assert "resources/spatialrgpt_bench" in paths  # a hub split whose rows only name their images
+    # SpatialRGPT-Bench: its repo's parquet rows (data/) and the pictures they name (images/)
+    assert {"resources/spatialrgpt_bench/data", "resources/spatialrgpt_bench"} <= paths
+    bench = {m.path: m.what for m in missing if m.path.startswith("resources/spatialrgpt_bench")}
+    assert bench["resources/spatialrgpt_bench/data"] == "parquet folder"
     assert all(m.download and "no download note" not in m.download for m in missing)
 
 
@@ -40,6 +43,9 @@ def _touch_all(specs, names) -> None:
             if item.what == "file":
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text("[]")
+            elif item.what == "parquet folder":
+                path.mkdir(parents=True, exist_ok=True)
+                (path / "train-00000-of-00001.parquet").write_bytes(b"x")
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 (path / "x.jpg").write_bytes(b"x")
@@ -67,7 +73,7 @@ def test_the_cli_lists_what_is_missing_and_passes_once_it_is_there(tmp_path, mon
     result = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(report, sep="\t")
-    assert set(table["dataset"]) == {"mapqa", "open_spatial"} and len(table) == 5
+    assert set(table["dataset"]) == {"mapqa", "open_spatial"} and len(table) == 6
 
 
 def test_check_data_refuses_an_unknown_dataset(tmp_path):

@@ -66,7 +66,7 @@ def test_repeated_finetune_seeds_are_rejected():
 SCHEMA = yaml.safe_load(schema_text())
 JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object"}
 # Settings fields that are not config keys of their own section (the study derives them).
-DERIVED = {"TrainSettings": {"max_tiles"}}  # from evaluate.max_tiles
+DERIVED: dict[str, set[str]] = {}  # fields set by the workflow, never config keys
 
 
 def _section(key):
@@ -117,13 +117,19 @@ def test_top_level_choices_match_the_settings():
     assert SCHEMA["properties"]["on_bad_rows"]["enum"] == list(typing.get_args(BadRows))
 
 
-def test_a_derived_field_is_not_a_config_key():
-    raw = _raw()
+def test_training_and_evaluation_tiles_are_separate_keys():
+    """Training (and features, ICONS, GRPO) take finetune.max_tiles; evaluation its own."""
+    study = load_study(_raw(evaluate={"max_tiles": 12}))
+    assert study.finetune_settings(1).max_tiles == 1 and study.finetune_settings(1).seed == 1
+    assert study.evaluate.max_tiles == 12
+    raw = _raw(evaluate={"max_tiles": 12})
     raw["finetune"]["max_tiles"] = 2
-    with pytest.raises(ConfigError, match="'max_tiles' was unexpected"):
-        validate_against_schema(raw)
-    study = load_study(_raw(evaluate={"max_tiles": 3}))
-    assert study.finetune_settings(1).max_tiles == 3 and study.finetune_settings(1).seed == 1
+    study = load_study(raw)
+    assert study.finetune_settings(0).max_tiles == 2 and study.feature_settings("train").max_tiles == 2
+    assert study.grpo_settings().max_tiles == 2 and study.gradient_settings().max_tiles == 2
+    assert study.evaluate.max_tiles == 12
+    paper = load_study_file(ROOT / "config" / "paper.yaml")
+    assert paper.finetune_settings(0).max_tiles == 1 and paper.evaluate.max_tiles == 12
 
 
 def test_command_line_overrides_are_read_as_the_schema_types():

@@ -141,8 +141,9 @@ def test_estimate_by_dataset_uses_each_dataset_s_tiles_and_measured_sizes(tmp_pa
     from dataprophet.io.contract import write_table
 
     out = _run("--estimate-only", tmp_path=tmp_path, timeout=600).stdout
-    assert "max_tiles 1" in out and "typical sizes" in out  # config/paper.yaml: one tile
-    assert re.search(r"docvqa\s+1700x2200\s+1\s+7\s+13", out), out
+    # config/paper.yaml: one tile in training, up to 12 in evaluation
+    assert "max_tiles 1 (training, features), eval max_tiles 12" in out and "typical sizes" in out
+    assert re.search(r"docvqa\s+1700x2200\s+1\s+13\s+7\s+13\s", out), out
     assert "mixtures, selection (Table 3 left)" in out and "total (ICONS and RL not in)" in out
     for name in ("chart_bar", "doc_form"):
         write_table(generate_splits(name, {"train": 3}, seed=0)["train"], tmp_path / "data" / f"{name}.parquet")
@@ -156,6 +157,9 @@ def test_estimate_by_dataset_uses_each_dataset_s_tiles_and_measured_sizes(tmp_pa
     more = gpu_step.estimate_by_dataset(args)
     fewer = gpu_step.estimate_by_dataset(gpu_step.parse_args(["--estimate-only", "--mfu", "0.35"]))
     assert more["total"][0] > 4 * fewer["total"][0]  # tiles drive the cost
+    one = gpu_step.estimate_by_dataset(gpu_step.parse_args(["--estimate-only", "--eval-tiles", "1", "--mfu", "0.35"]))
+    assert one["hours"]["fine-tune"] == fewer["hours"]["fine-tune"]  # evaluation's tiles cost evaluation only
+    assert fewer["hours"]["evaluate"][0] > 2 * one["hours"]["evaluate"][0]
 
 
 def test_estimate_only_prints_the_calculated_table(tmp_path):

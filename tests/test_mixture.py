@@ -132,6 +132,11 @@ def test_mixture_stage_caps_by_the_pools_and_saves_rebuildable_ids(suite_tables,
     # Rebuild from the ids alone.
     rows = pd.concat([read_table(p) for p in [*train, *pool]]).set_index("id").loc[saved["id"]]
     assert np.array_equal(rows["question"].to_numpy(), read_table(out)["question"].to_numpy())
+    # The stage draws on ids and reads only the drawn rows; the same draw on whole tables in
+    # memory gives the same mixture, images included.
+    whole = {n: (read_table(t), read_table(p)) for n, t, p in zip(names, train, pool)}
+    in_memory = draw_mixture(table["chart_bar"], whole, MixtureSettings(target="chart_bar").seed)
+    pd.testing.assert_frame_equal(drawn, in_memory)
 
 
 def test_uniform_allocation_needs_no_weights_and_has_one_column(suite_tables, tmp_path):

@@ -178,12 +178,21 @@ def test_screenqa_chart_and_doc_answers(registry, tmp_path):
     assert doc["id"] == "docvqa-test-100-0" and len(doc["answers"]) == 2
 
 
-def test_finance_qa_parses_json_string(registry, tmp_path):
+def test_finance_qa_parses_qa_pairs_as_stored(registry, tmp_path):
     records = list(iter_records(fixture_spec(registry, "finance_qa", tmp_path)[0], "train"))
-    assert [r["answers"][0] for r in records[:3]] == ["$1.2 million", "2021", "Acme Corp"]
+    # row 1 holds the text of a Python list (single quotes), row 2 JSON text
+    assert [r["answers"][0] for r in records] == ["$1.2 million", "2021", "Acme Corp", "5,000", "USD"]
+    assert records[2]["question"] == "What is the company's name?"
+    assert [r["id"].rsplit("-", 1)[-1] for r in records[:3]] == ["0", "1", "2"]
     ctx = context_for(registry["finance_qa"], "train", registry["finance_qa"].train[0])
-    with pytest.raises(AdapterError, match="not JSON"):
+    with pytest.raises(
+        AdapterError,
+        match=r"row 0: fields\.qa in .*finance_qa\.yaml holds text that is neither JSON .* nor a Python literal",
+    ):
         multi.qa_list({"image": fixtures.image(1), "qa_pairs": "[{oops"}, 0, ctx)
+    # a literal is read, never run: a call is refused, not executed
+    with pytest.raises(AdapterError, match="nor a Python literal"):
+        multi.qa_list({"image": fixtures.image(1), "qa_pairs": "__import__('os').getcwd()"}, 0, ctx)
 
 
 def test_cauldron_prompt_stripping_and_answer_cleaning():
@@ -248,6 +257,24 @@ def test_open_spatial_turn_pairs_and_regions(registry, tmp_path):
     assert bench["question"] == "How wide is Region [0]?" and bench["answers"] == ["It is 40 centimeters wide."]
     raw = (tmp_path / "open_spatial" / "bench" / "images" / "sunrgbd" / "b1.jpg").read_bytes()
     assert bench["image"] != raw and Image.open(io.BytesIO(bench["image"])).size == (32, 32)
+
+
+def test_a_local_source_may_be_a_folder_of_parquet_shards_read_in_name_order(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dataprophet.data.adapters.sources import SourceError, iter_local
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"id": "c"}]), folder / "train-00001-of-00002.parquet")
+    pq.write_table(pa.Table.from_pylist([{"id": "a"}, {"id": "b"}]), folder / "train-00000-of-00002.parquet")
+    (folder / "README.md").write_text("not rows")
+    assert [r["id"] for r in iter_local(folder)] == ["a", "b", "c"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SourceError, match=r"empty is a folder without \.parquet files"):
+        iter_local(empty)
 
 
 def test_a_dotted_field_reads_inside_a_mapping_and_names_the_key_when_missing(registry, tmp_path):
@@ -582,3 +609,47 @@ def test_visual_cot_benchmark_rows_become_plain_questions_with_sentence_answers(
     assert [r["id"] for r in records] == ["vc_gvqa-test-flickr30k.2-0", "vc_gvqa-test-visual7w.2-0"]
     train = list(iter_records(spec, "train"))  # metadata rows: image file names per sub-dataset
     assert len(train) == 3 and train[2]["image"] == (tmp_path / "vc_gvqa/images/cot/v7w/v7w_5.jpg").read_bytes()
+
+
+def test_a_local_source_may_be_a_glob_of_one_splits_shards(tmp_path, registry):
+    """The offline alternative to a hub stream: the repo downloaded, one split's shards named."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dataprophet.data.adapters.sources import SourceError, iter_local
+    from dataprophet.data.check_data import local_inputs
+
+    data = tmp_path / "repo" / "data"
+    data.mkdir(parents=True)
+    for split, ids in (("train", ["a", "b"]), ("test", ["z"])):
+        pq.write_table(pa.Table.from_pylist([{"id": i} for i in ids]), data / f"{split}-00000-of-00001.parquet")
+    assert [r["id"] for r in iter_local(data / "train-*.parquet")] == ["a", "b"]
+    with pytest.raises(SourceError, match="matches no file"):
+        iter_local(data / "validation-*.parquet")
+    spec = override(registry["chartqa"], train={"kind": "local", "path": str(data / "train-*.parquet")})
+    (item,) = local_inputs(spec)
+    assert item.what == "files" and item.exists()
+    spec = override(registry["chartqa"], train={"kind": "local", "path": str(data / "val-*.parquet")})
+    assert not local_inputs(spec)[0].exists()
+
+
+def test_every_command_that_reads_the_hub_runs_online():
+    """prepare and extend stream hub datasets and fetch-base downloads checkpoints: none of them
+    may get HF_HUB_OFFLINE=1, which every other command gets."""
+    import importlib
+
+    from dataprophet.cli import COMMANDS, NEEDS_NETWORK
+
+    hub = ("iter_records", "iter_hf", "snapshot_download", "load_dataset(")
+
+    def source(module: str) -> str:
+        return Path(importlib.import_module(module).__file__).read_text()
+
+    def reads(module: str) -> bool:  # the module, or a dataprophet module it imports from
+        text = source(module)
+        used = re.findall(r"^\s*from (dataprophet[\w.]*) import", text, re.M)
+        return any(h in text for h in hub) or any(any(h in source(m) for h in hub) for m in used)
+
+    reads_hub = {name for name, (module, _) in COMMANDS.items() if reads(module)}
+    assert {"prepare", "extend", "fetch-base"} <= reads_hub
+    assert reads_hub <= NEEDS_NETWORK, reads_hub - NEEDS_NETWORK

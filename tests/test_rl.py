@@ -198,6 +198,7 @@ def test_the_papers_rl_model_class_trains_and_answers_at_tiny_size(tmp_path):
     )  # fmt: skip
     log = grpo(base, prompts, tmp_path / "rl", tmp_path / "curve.csv", tmp_path / "ck", settings)
     assert log["global_step"] == 2 and (tmp_path / "rl" / "adapter_model.safetensors").exists()
+    assert log["prompts"] == 8 and log["prompts_dropped_too_long"] == 0
     tuned = load_finetuned(base, tmp_path / "rl")
     answers = generate_answers(tuned, load_processor(base), pd.DataFrame(rows[:4]), EvalSettings(batch_size=4))
     assert len(answers) == 4 and all(isinstance(a, str) for a in answers)
@@ -251,3 +252,49 @@ def test_full_grpo_keeps_fp32_master_weights_so_a_small_step_moves_them(tiny_par
     bf16 = _moved_share(model, torch.bfloat16)
     assert fp32 > 0.9, fp32
     assert bf16 < 0.2, bf16
+
+
+# ----------------------------------------------------------------------------- prompt size
+
+
+def test_qwen_pixel_limit_lowers_the_image_tokens_and_never_raises_them(tmp_path):
+    from PIL import Image
+
+    from dataprophet.model.modeling import build_tiny_qwen, load_processor, save_model_dir, train_tokenizer
+
+    model, processor = build_tiny_qwen(train_tokenizer(["how many shapes? 3"], 300, qwen_vl=True), seed=0)
+    save_model_dir(model, processor, tmp_path / "qwen")  # its processor allows 112 x 112 pixels
+    page = [Image.new("RGB", (1000, 1000), "white")]
+
+    def grid(max_pixels):
+        return load_processor(tmp_path / "qwen", max_pixels=max_pixels).image_processor(images=page)["image_grid_thw"]
+
+    assert grid(None).prod().item() == 64  # 8 x 8 patches of 14 px: 16 image tokens after the 2x2 merge
+    assert grid(56 * 56).prod().item() == 16  # a quarter of the pixels: 4 image tokens
+    assert grid(10**8).prod().item() == 64  # above the checkpoint's own limit: unchanged
+
+
+def test_prompts_over_the_token_limit_are_dropped_and_counted(tiny_parts, capsys):
+    from dataprophet.rl.grpo import drop_long_prompts, prompt_lengths
+
+    _, processor, _, _ = tiny_parts
+    rows = generate_splits("count_shapes", {"train": 6}, seed=0)["train"]
+    for row in rows[:2]:
+        row["question"] = row["question"] + " please count every shape in the picture" * 6
+    frame = pd.DataFrame(rows)
+    lengths = prompt_lengths(frame, processor)
+    short, long = max(lengths[2:]), min(lengths[:2])
+    assert long > short  # the image tokens are in both; only the text differs
+    kept, dropped = drop_long_prompts(frame, processor, short, "prompts.parquet")
+    assert dropped == 2 and kept["id"].tolist() == frame["id"].tolist()[2:]
+    assert "2 of 6 prompts are longer than" in capsys.readouterr().out
+    assert drop_long_prompts(frame, processor, 0, "prompts.parquet")[1] == 0  # 0: no filter
+    with pytest.raises(ValueError, match=r"prompts\.parquet: every prompt is longer than max_prompt_tokens=5"):
+        drop_long_prompts(frame, processor, 5, "prompts.parquet")
+
+
+def test_grpo_settings_default_to_verls_prompt_limit():
+    settings = GrpoSettings()
+    assert settings.max_prompt_tokens == 1024 and settings.max_pixels == 512 * 28 * 28
+    with pytest.raises(ConfigError, match="max_pixels"):
+        GrpoSettings(max_pixels=100)

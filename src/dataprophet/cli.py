@@ -86,7 +86,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 # Commands that may reach the hub (paper scale only); every other command runs offline.
-NEEDS_NETWORK = frozenset({"prepare", "fetch-base"})
+# Commands that reach the Hugging Face hub (every other one runs with HF_HUB_OFFLINE=1):
+# prepare and extend stream hub datasets, fetch-base downloads the checkpoints.
+NEEDS_NETWORK = frozenset({"prepare", "extend", "fetch-base"})
 
 
 def entry_function(command: str):

@@ -147,7 +147,7 @@ class Study:
         )
 
     def finetune_settings(self, seed: int) -> TrainSettings:
-        return replace(self.finetune, seed=int(seed), max_tiles=self.evaluate.max_tiles)
+        return replace(self.finetune, seed=int(seed))
 
     def groundtruth_settings(self) -> GroundTruthSettings:
         return GroundTruthSettings(sources=self.ft_sources, targets=self.datasets)
@@ -188,7 +188,7 @@ class Study:
             seed=self.prophet.seed,
             batch_size=self.prophet.batch_size,
             text_encoder=self.prophet.text_encoder,
-            max_tiles=self.evaluate.max_tiles,
+            max_tiles=self.finetune.max_tiles,  # the tiles training sees, not evaluation's
             dtype=self.evaluate.dtype,
         )
 
@@ -258,7 +258,7 @@ class Study:
         return recipe
 
     def warmup_settings(self) -> TrainSettings:
-        return replace(self.selection.icons.warmup, seed=self.selection.seed, max_tiles=self.evaluate.max_tiles)
+        return replace(self.selection.icons.warmup, seed=self.selection.seed, max_tiles=self.finetune.max_tiles)
 
     def gradient_settings(self) -> GradientSettings:
         icons = self.selection.icons
@@ -267,7 +267,7 @@ class Study:
             block_dims=icons.block_dims,
             batch_size=icons.batch_size,
             seed=icons.seed,
-            max_tiles=self.evaluate.max_tiles,
+            max_tiles=self.finetune.max_tiles,
         )
 
     def influence_settings(self, name: str = "icons") -> InfluenceSettings:
@@ -350,7 +350,7 @@ class Study:
         )
 
     def grpo_settings(self) -> GrpoSettings:
-        return replace(self.rl.grpo, seed=self.rl.seed, max_tiles=self.evaluate.max_tiles)
+        return replace(self.rl.grpo, seed=self.rl.seed, max_tiles=self.finetune.max_tiles)
 
     def rl_table_settings(self) -> RlTableSettings:
         return RlTableSettings(runs=self.rl.runs, targets=self.datasets, datasets=self.dataset_info)

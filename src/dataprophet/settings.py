@@ -166,8 +166,9 @@ class TrainSettings(Settings):
     save_steps: int = 50
     logging_steps: int = 10
     seed: int = 0
-    # InternVL dynamic tiling of the training images; the workflow sets it from
-    # evaluate.max_tiles so training, evaluation and features see the same tiles.
+    # InternVL dynamic tiling of the training images (1: one 448px tile, LLaMA-Factory's
+    # default). ``finetune.max_tiles`` also sets the features', ICONS' and GRPO's tiles;
+    # evaluation has its own, ``evaluate.max_tiles`` (lmms-eval's internvl_hf: up to 12).
     max_tiles: int = 1
 
     def __post_init__(self):
@@ -728,6 +729,8 @@ class GrpoSettings(Settings):
         "save_steps": 1,
         "logging_steps": 1,
         "max_tiles": 1,
+        "max_pixels": 3136,
+        "max_prompt_tokens": 0,
     }
     method: TrainMethod = "lora"
     learning_rate: float = 1e-6  # verl: actor lr 1e-6
@@ -754,6 +757,12 @@ class GrpoSettings(Settings):
     logging_steps: int = 1
     seed: int = 0
     max_tiles: int = 1
+    # Qwen2.5-VL's image size: at most this many pixels (28x28 per image token, so 512 tokens);
+    # its processor's own limit (12.8 M pixels) gives a document page up to 16,384 tokens.
+    max_pixels: int = 512 * 28 * 28
+    # Prompts (image tokens, system turn, question) longer than this are dropped before
+    # training, as verl's filter_overlong_prompts does with max_prompt_length 1024; 0 keeps all.
+    max_prompt_tokens: int = 1024
 
     def __post_init__(self):
         super().__post_init__()

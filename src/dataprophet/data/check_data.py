@@ -16,6 +16,7 @@ Reproduce: ``dataprophet check-data --registry config/datasets --datasets '["cle
 
 from __future__ import annotations
 
+import glob
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ class LocalInput:
     dataset: str
     role: str  # "train" or "test"
     source: str  # the source's name, or "-" for a single source
-    what: str  # "file" (the rows) or "image folder"
+    what: str  # the rows: "file", "parquet folder" (shards) or "files" (a glob); or "image folder"
     path: str
     config_file: str
     download: str
@@ -42,6 +43,10 @@ class LocalInput:
         path = Path(os.path.expanduser(os.path.expandvars(self.path)))
         if self.what == "file":
             return path.is_file()
+        if self.what == "parquet folder":
+            return path.is_dir() and any(path.glob("*.parquet"))
+        if self.what == "files":
+            return any(Path(p).is_file() for p in glob.glob(str(path)))
         if not path.is_dir():
             return False
         with os.scandir(path) as entries:
@@ -58,7 +63,11 @@ def local_inputs(spec) -> list[LocalInput]:
         for source in getattr(spec, role):
             name = source.name or "-"
             if source.kind == "local":
-                out.append(LocalInput(spec.name, role, name, "file", source.path, spec.config_file, note))
+                # a file, a folder of parquet shards, or a glob pattern of files (one split's shards)
+                what = (
+                    "files" if glob.has_magic(source.path) else "file" if Path(source.path).suffix else "parquet folder"
+                )
+                out.append(LocalInput(spec.name, role, name, what, source.path, spec.config_file, note))
             if source.image_root:
                 out.append(LocalInput(spec.name, role, name, "image folder", source.image_root, spec.config_file, note))
     return out

@@ -233,3 +233,66 @@ def decode_image(data: bytes):
 
     img = Image.open(io.BytesIO(data))
     return img.convert("RGB") if img.mode in ("RGB", "L", "P", "RGBA", "CMYK", "YCbCr", "1", "LA") else to_rgb(img)
+
+
+def validate_file(path: str | Path) -> int:
+    """Check every row of a contract table as ``validate_records`` does, one row group at a
+    time (memory holds one group, never the table); returns the row count. Errors name the
+    file and the 1-based row."""
+    path = Path(path)
+    read_table(path, columns=["id"])  # exists and has the contract's columns
+    seen: set[str] = set()
+    row_number = 0
+    source = pq.ParquetFile(path, pre_buffer=False)
+    for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
+        for rec in batch.to_pylist():
+            row_number += 1
+            problem = record_problem(rec, seen)
+            if problem is not None:
+                sep = " " if problem.startswith("is ") else ": "
+                raise ContractError(f"{path}: row {row_number} (id={rec.get('id')!r}){sep}{problem}")
+    return row_number
+
+
+def write_mapped(table: str | Path, out: str | Path, columns: list[str]) -> int:
+    """Copy ``columns`` of the contract table ``table`` into an uncompressed Arrow IPC file
+    ``out`` that ``MappedRows`` memory-maps, one row group at a time; returns the row count.
+    Images are stored as they are (already compressed), so the file is about the parquet's size."""
+    source = pq.ParquetFile(Path(table), pre_buffer=False)
+    names = [c for c in columns if c in source.schema_arrow.names]
+    schema = pa.schema([source.schema_arrow.field(c) for c in names])
+    rows = 0
+    with atomic_path(out) as tmp, pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS, columns=names):
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows
+
+
+class MappedRows:
+    """Rows of an Arrow IPC file (``write_mapped``) read one at a time from a memory map: the
+    bytes live in the operating system's page cache, shared by every process that maps the
+    file, and a row costs only its own values in a process's private memory. ``rows[i]`` is a
+    dict of the file's columns."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._table = pa.ipc.open_file(pa.memory_map(str(self.path), "r")).read_all()
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+    @property
+    def columns(self) -> list[str]:
+        return self._table.column_names
+
+    def __getstate__(self) -> dict:  # data-loader workers reopen the map instead of copying rows
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"])
+
+    def __getitem__(self, index: int) -> dict:
+        if not 0 <= index < len(self):
+            raise IndexError(f"row {index} of {self.path} ({len(self)} rows)")
+        return self._table.slice(index, 1).to_pylist()[0]

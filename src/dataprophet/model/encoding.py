@@ -129,26 +129,41 @@ class TrainCollator:
 
 
 class EncodedDataset(torch.utils.data.Dataset):
-    """Contract rows encoded lazily; ``cache`` keeps encodings for small (mini) datasets."""
+    """Contract rows encoded lazily; ``cache`` keeps encodings for small (mini) datasets.
 
-    def __init__(self, frame, processor, cache: bool):
+    ``rows`` is a DataFrame (held in memory: the mini study, the base's pretraining mix) or a
+    ``io.contract.MappedRows`` (a memory-mapped table: each row is read when it is encoded,
+    so data-parallel ranks share one copy of the images in the page cache instead of each
+    holding the whole table)."""
+
+    def __init__(self, rows, processor, cache: bool):
+        from dataprophet.data.instructions import prompt_texts
         from dataprophet.io.contract import decode_image
 
         self._decode = decode_image
-        from dataprophet.data.instructions import prompt_texts
-
-        # the prompt: the question and its answer-format instruction (data.instructions)
-        self.rows = frame[["image", "answers"]].assign(question=prompt_texts(frame)).to_dict("records")
+        if hasattr(rows, "to_dict"):  # the prompt: the question and its answer-format instruction
+            self.rows = rows[["image", "answers"]].assign(question=prompt_texts(rows)).to_dict("records")
+        else:
+            self.rows = rows
         self.processor = processor
         self._cache: dict[int, dict] | None = {} if cache else None
 
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _row(self, index: int) -> dict:
+        row = self.rows[index]
+        if "instruction" in row:  # a mapped row: the prompt is built here (data.instructions)
+            from dataprophet.data.instructions import with_instruction
+
+            instruction = row["instruction"]
+            row = {**row, "question": with_instruction(row["question"], instruction or "")}
+        return row
+
     def __getitem__(self, index: int) -> dict:
         if self._cache is not None and index in self._cache:
             return self._cache[index]
-        row = self.rows[index]
+        row = self._row(index)
         example = encode_example(self.processor, self._decode(row["image"]), row["question"], row["answers"][0])
         if self._cache is not None:
             self._cache[index] = example

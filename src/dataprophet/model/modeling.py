@@ -288,14 +288,17 @@ def save_model_dir(model, processor, out_dir: str | Path) -> None:
     save_processor_files(processor, out_dir)
 
 
-def load_processor(model_dir: str | Path, max_tiles: int = 1):
+def load_processor(model_dir: str | Path, max_tiles: int = 1, max_pixels: int | None = None):
     """Build the processor from a saved folder explicitly.
 
     ``AutoProcessor`` on a tiny folder silently returns only the tokenizer, and the real
     processor needs torchvision for its video part; so tokenizer, image processor and chat
     template are loaded one by one, the same way for the tiny model and InternVL3-2B, and
     for Qwen2.5-VL (the RL stage's model at paper scale); the other families a proxy may be
-    (``dataprophet.model.vlms``) likewise. ``max_tiles`` is InternVL's.
+    (``dataprophet.model.vlms``) likewise. ``max_tiles`` is InternVL's; ``max_pixels``
+    Qwen2.5-VL's (images are scaled down to at most that many pixels, 28x28 per image token,
+    when that is below the checkpoint's own limit: 12.8 M pixels, 16,384 tokens, for
+    Qwen2.5-VL-3B-Instruct).
     """
     from transformers import AutoConfig, AutoTokenizer
     from transformers.models.got_ocr2.image_processing_pil_got_ocr2 import GotOcr2ImageProcessorPil
@@ -310,7 +313,10 @@ def load_processor(model_dir: str | Path, max_tiles: int = 1):
         from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
         template = _read_chat_template(model_dir) or tokenizer.chat_template or TINY_QWEN_CHAT_TEMPLATE
-        processor = _qwen_processor(Qwen2VLImageProcessorPil.from_pretrained(model_dir), tokenizer, template)
+        image_processor = Qwen2VLImageProcessorPil.from_pretrained(model_dir)
+        if max_pixels is not None and max_pixels < image_processor.size["longest_edge"]:  # a limit, never a raise
+            image_processor.size["longest_edge"] = max(max_pixels, image_processor.size["shortest_edge"])
+        processor = _qwen_processor(image_processor, tokenizer, template)
         processor.system_prompt = _read_system_prompt(model_dir)
         return processor
     if config.model_type != "internvl":  # another supported family (a proxy for the score)

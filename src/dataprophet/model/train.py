@@ -151,16 +151,47 @@ def _training_arguments(settings: TrainSettings, checkpoint_dir: Path, on_gpu: b
     )
 
 
+# A CPU run keeps the encodings of a table up to this size (the mini study's); larger ones are
+# encoded again each epoch, as on GPU, so memory stays flat.
+CACHE_ROWS = 20_000
+# The columns a fine-tune reads; the memory-mapped copy of a table holds only these.
+TRAIN_COLUMNS = ["image", "question", "answers", "instruction"]
+
+
+def mapped_rows(table: Path, checkpoint_dir: Path):
+    """The rows of the contract table ``table`` as ``MappedRows``: on first use its rows are
+    checked (``validate_file``, a row group at a time) and copied to
+    ``checkpoint_dir/rows.arrow``; a resumed run maps the copy it left unless the table has
+    been rewritten since (its path, size and modification time are kept beside the copy).
+    Called by the main process first (``main_process_first``), so the other ranks find the
+    file written."""
+    from dataprophet.io.contract import MappedRows, validate_file, write_mapped
+
+    mapped, stamp_file = checkpoint_dir / "rows.arrow", checkpoint_dir / "rows.arrow.json"
+    info = Path(table).stat()
+    stamp = {"table": str(Path(table).resolve()), "bytes": info.st_size, "mtime_ns": info.st_mtime_ns}
+    fresh = mapped.exists() and stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp
+    if not fresh:  # first use, or the table was rewritten since the copy was made
+        validate_file(table)
+        write_mapped(table, mapped, TRAIN_COLUMNS)
+        stamp_file.write_text(json.dumps(stamp) + "\n")
+    return MappedRows(mapped)
+
+
 def train(
     model,
     processor,
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Path,
     settings: TrainSettings,
     out_dir: str | Path,
     checkpoint_dir: str | Path,
     save_full_model: bool,
 ) -> dict:
     """Train on ``frame`` (contract rows) and save to ``out_dir``; returns the training log.
+
+    ``frame`` is a DataFrame, or the path of a contract table to read lazily: the main process
+    checks its rows and copies them into a memory-mapped Arrow file in ``checkpoint_dir``
+    (``mapped_rows``), which every data-parallel rank then reads a row at a time.
 
     ``save_full_model`` saves merged full weights (the base); otherwise a LoRA run saves its
     adapter and a full run its weights, beside the processor files.
@@ -175,10 +206,17 @@ def train(
     apply_freezing(model, settings)
     if settings.method == "lora":
         model = wrap_lora(model, settings)
-    dataset = EncodedDataset(frame, processor, cache=not on_gpu)
+    args = _training_arguments(settings, checkpoint_dir, on_gpu)
+    if isinstance(frame, pd.DataFrame):
+        dataset = EncodedDataset(frame, processor, cache=not on_gpu)
+    else:
+        with args.main_process_first(desc="mapping the training rows"):
+            rows = mapped_rows(Path(frame), checkpoint_dir)
+        # on CPU (the mini study) small tables keep their encodings for the next epoch
+        dataset = EncodedDataset(rows, processor, cache=not on_gpu and len(rows) <= CACHE_ROWS)
     trainer = Trainer(
         model=model,
-        args=_training_arguments(settings, checkpoint_dir, on_gpu),
+        args=args,
         train_dataset=dataset,
         data_collator=TrainCollator(processor.tokenizer.pad_token_id),
         processing_class=processor,

@@ -85,6 +85,41 @@ def prompt_dataset(frame: pd.DataFrame, processor=None):
     return Dataset.from_list(rows)
 
 
+def prompt_lengths(frame: pd.DataFrame, processor) -> list[int]:
+    """The token count of each row's prompt as the policy sees it: the chat template (system
+    turn, image, question and instruction, assistant header) with the image expanded by the
+    processor into its image tokens."""
+    prompts = prompt_texts(frame)
+    lengths = []
+    for k, data in enumerate(frame["image"]):
+        messages = chat_messages(processor, prompts[k])
+        text = processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        encoded = processor(images=[decode_image(data)], text=[text], return_tensors="pt")
+        lengths.append(int(encoded["input_ids"].shape[1]))
+    return lengths
+
+
+def drop_long_prompts(frame: pd.DataFrame, processor, limit: int, where: str) -> tuple[pd.DataFrame, int]:
+    """(the rows whose prompt has at most ``limit`` tokens, how many were dropped), as verl's
+    ``filter_overlong_prompts``; ``limit`` 0 keeps every row. Each drop is counted per source
+    in the log; dropping every row is an error that names the longest and shortest prompt."""
+    if limit <= 0:
+        return frame, 0
+    lengths = pd.Series(prompt_lengths(frame, processor), index=frame.index)
+    keep = lengths <= limit
+    dropped = int((~keep).sum())
+    if not keep.any():
+        raise ValueError(
+            f"{where}: every prompt is longer than max_prompt_tokens={limit} (shortest {lengths.min()}, "
+            f"longest {lengths.max()} tokens); raise rl.grpo.max_prompt_tokens or lower rl.grpo.max_pixels"
+        )
+    if dropped:
+        by = frame.loc[~keep, "dataset"].value_counts()
+        detail = ", ".join(f"{name} {n}" for name, n in by.items())
+        print(f"note: {dropped} of {len(frame)} prompts are longer than {limit} tokens and are dropped ({detail})")
+    return frame[keep].reset_index(drop=True), dropped
+
+
 def grpo_config(settings: GrpoSettings, checkpoints: Path, on_gpu: bool):
     from trl import GRPOConfig
 
@@ -167,8 +202,9 @@ def run_grpo(base, prompts, out, curve, checkpoints, settings: GrpoSettings, thr
     set_threads(threads)
     on_gpu = torch.cuda.is_available()
     torch.manual_seed(settings.seed)
-    processor = load_processor(base, settings.max_tiles)
+    processor = load_processor(base, settings.max_tiles, settings.max_pixels)
     processor.tokenizer.padding_side = "left"  # prompts are left-padded for generation (TRL issue #5785)
+    frame, dropped = drop_long_prompts(frame, processor, settings.max_prompt_tokens, str(prompts))
     model = load_model(base, dtype=policy_dtype(settings, on_gpu))
     trainer = GRPOTrainer(
         model=model,
@@ -186,6 +222,7 @@ def run_grpo(base, prompts, out, curve, checkpoints, settings: GrpoSettings, thr
     log = {
         "settings": asdict(settings),
         "prompts": len(frame),
+        "prompts_dropped_too_long": dropped,
         "resumed_from_checkpoint": bool(resume),
         "train_seconds": round(seconds, 2),
         "global_step": int(result.global_step),

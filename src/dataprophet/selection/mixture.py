@@ -90,6 +90,19 @@ def column_counts(allocation: pd.DataFrame, target: str, where: str) -> pd.Serie
     return allocation[target]
 
 
+def read_drawn(drawn: pd.DataFrame, train: dict[str, Path], pool: dict[str, Path]) -> pd.DataFrame:
+    """The whole rows (images too) of a draw made on ids alone (``draw_mixture`` on id-only
+    frames), in the draw's order: each source's train and pool table is read for its drawn ids
+    only (``read_table(ids=...)``), so no table is held whole, only the mixture."""
+    parts = []
+    for (source, part), group in drawn.groupby(["source", "part"], sort=False):
+        path = (train if part == "train" else pool)[source]
+        rows = read_table(path, ids=group["id"].tolist())
+        rows = rows.set_axis(rows["id"].astype(str)).loc[group["id"].astype(str)].reset_index(drop=True)
+        parts.append(rows.assign(part=part, source=source))
+    return pd.concat(parts, ignore_index=True)
+
+
 def write_mixture(mixture: pd.DataFrame, out: Path, ids: Path) -> None:
     """The contract table to ``out`` and ``id, source, part`` to ``ids`` (CSV)."""
     write_table(mixture[table_columns(mixture)].to_dict("records"), out, validate=False)
@@ -106,8 +119,13 @@ def mixture(allocation: Path, train: list[Path], pool: list[Path], out: Path, id
     unknown = [s for s in counts.index if s not in by_name or s not in pools]
     if unknown:
         raise MixtureError(f"{allocation}: source(s) {unknown} have no train or pool table among the inputs")
-    tables = {s: (read_table(by_name[s]), read_table(pools[s])) for s in counts.index if counts[s] > 0}
-    drawn = draw_mixture(counts[counts > 0], tables, settings.seed)
+    # the draw needs only the ids; then each table gives its drawn rows, a row group at a time
+    id_tables = {
+        s: (read_table(by_name[s], columns=["id"]), read_table(pools[s], columns=["id"]))
+        for s in counts.index
+        if counts[s] > 0
+    }
+    drawn = read_drawn(draw_mixture(counts[counts > 0], id_tables, settings.seed), by_name, pools)
     write_mixture(drawn, out, ids)
     beyond = drawn.groupby("source")["part"].apply(lambda p: int((p == "pool").sum()))
     print(f"mixture for {settings.target}: {len(drawn)} samples from {drawn['source'].nunique()} sources -> {out}")

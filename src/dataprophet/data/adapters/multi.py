@@ -48,14 +48,32 @@ def ocr_vqa(row: dict, index: int, ctx: RowContext) -> list[dict]:
     return _pairs(ctx, ctx.row_id(row, index), ctx.column(row, "image"), triples)
 
 
+def parse_qa_text(value: str):
+    """The QA list held as text: JSON, or the text of a Python list of dicts (single-quoted, as
+    ``str()`` writes one), the form in which Sujet-Finance's ``qa_pairs`` is stored and which
+    JSON cannot read. Read with ``ast.literal_eval`` (literals only, nothing is executed).
+    A ValueError says why neither reading works."""
+    import ast
+
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as json_error:
+        try:
+            return ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+            raise ValueError(
+                f"neither JSON ({json_error.msg}) nor a Python literal ({type(exc).__name__}: {exc})"
+            ) from None
+
+
 def _qa_items(row: dict, ctx: RowContext, index: int) -> list:
-    """The list of QA items, parsing a JSON string (Sujet-Finance ``qa_pairs``) if needed."""
+    """The list of QA items, parsing its text (Sujet-Finance ``qa_pairs``, ``parse_qa_text``) if needed."""
     value = ctx.column(row, "qa")
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ctx.fail(f"row {index}: {ctx.where('qa')} holds a string that is not JSON ({exc.msg})") from exc
+            value = parse_qa_text(value)
+        except ValueError as exc:
+            raise ctx.fail(f"row {index}: {ctx.where('qa')} holds text that is {exc}") from None
     if isinstance(value, dict):  # {"qa_pairs": [...]}-style wrapper with one list inside
         lists = [v for v in value.values() if isinstance(v, list)]
         value = lists[0] if len(lists) == 1 else [value]

@@ -5,11 +5,15 @@ streamed rather than loaded.
   decoding switched off, so images arrive as their original encoded bytes.
 - ``kind: local``: ``.parquet`` (record batches), ``.jsonl``/``.ndjson`` (line by line), or
   ``.json`` (a top-level array, concatenated objects, or an object whose ``records_key`` holds
-  the array, as CLEVR's ``{"info": ..., "questions": [...]}``), parsed incrementally.
+  the array, as CLEVR's ``{"info": ..., "questions": [...]}``), parsed incrementally; or a
+  folder of ``.parquet`` shards read in name order (a downloaded hub dataset repo's ``data/``,
+  e.g. SpatialRGPT-Bench's); or a glob pattern of files read in name order (one split of a
+  downloaded repo, ``data/train-*.parquet``: the offline alternative to a hub stream).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Iterator
@@ -122,11 +126,26 @@ def _iter_parquet(path: Path) -> Iterator[dict]:
         yield from batch.to_pylist()
 
 
+def is_pattern(path: str) -> bool:
+    """Whether a local source's path is a glob pattern (``*``, ``?`` or ``[``) naming shards."""
+    return glob.has_magic(path)
+
+
 def iter_local(path: str | Path, records_key: str | None = None) -> Iterator[dict]:
-    """Rows of a local JSON / JSONL / parquet file, by extension."""
+    """Rows of a local JSON / JSONL / parquet file, by extension, or of a folder of parquet shards."""
     path = Path(os.path.expanduser(os.path.expandvars(str(path))))
-    if not path.exists():
+    if not path.exists() and not is_pattern(str(path)):
         raise SourceError(f"local source {path} does not exist (see the download note in its registry file)")
+    if is_pattern(str(path)):  # e.g. a downloaded hub repo's data/train-*.parquet
+        shards = sorted(Path(p) for p in glob.glob(str(path)))
+        if not shards:
+            raise SourceError(f"local source {path} matches no file (see the download note in its registry file)")
+        return (row for shard in shards for row in iter_local(shard, records_key))
+    if path.is_dir():
+        shards = sorted(path.glob("*.parquet"))
+        if not shards:
+            raise SourceError(f"local source {path} is a folder without .parquet files (see its registry file)")
+        return (row for shard in shards for row in _iter_parquet(shard))
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return _iter_parquet(path)
