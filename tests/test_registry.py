@@ -25,7 +25,7 @@ from dataprophet.data.adapters import (
     single,
     sources,
 )
-from dataprophet.data.adapters.common import image_bytes
+from dataprophet.data.adapters.common import image_bytes, resolve_images
 from dataprophet.data.registry import PAPER_ORDER, RegistryError, load_registry, load_spec, override
 from dataprophet.data.sampling import (
     SamplingError,
@@ -454,8 +454,9 @@ def test_override_file_and_code_override(registry, tmp_path):
 def test_bad_record_is_caught_by_the_contract(registry):
     ctx = context_for(registry["chartqa"], "train", registry["chartqa"].train[0])
     recs = single.qa({"image": b"not an image", "query": "q?", "label": ["1"]}, 0, ctx)
+    # images are read after sampling (resolve_images), then the contract checks them
     with pytest.raises(ContractError, match="unreadable image"):
-        validate_records(recs, "chartqa")
+        validate_records(resolve_images(recs), "chartqa")
 
 
 # ------------------------------------------------------------------------- sources
