@@ -313,8 +313,10 @@ SETTING_CHANGES = [
     ("prophet={kmeans_k: 4}", {"predict"}),
     ("prophet={bootstrap: 300}", {"rank", "ablations"}),
     ("prophet={ablations: {QSim x PPL: [qsim, ppl]}}", {"ablations"}),  # a new variant: one config entry
-    ("prophet={tau_variant: a}", {"agreement"}),  # and rank, downstream of agreement
-    ("prophet={exclude_diagonal: true}", {"agreement"}),  # and rank
+    # the ceilings (agreement) and the ablations read the tau settings; rank reruns downstream of
+    # agreement; the seed-mean Delta (seed_mean) reads none, so nothing upstream reruns
+    ("prophet={tau_variant: a}", {"agreement", "ablations"}),
+    ("prophet={exclude_diagonal: true}", {"agreement", "ablations"}),
     ("prophet={seed: 1}", {"features"}),  # and predict, rank, downstream of features
     ("selection={budget: 80}", {"allocate", "influence"}),
     ("selection={pool_extra: 20}", {"extend"}),
