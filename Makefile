@@ -20,8 +20,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# The mini study end to end, then its HTML report (every table and figure, and report/summary.md).
 study: setup
 	$(RUN) snakemake
+	$(RUN) snakemake --report results/mini/report.html
 
 smoke: setup
 	$(RUN) snakemake --configfile config/smoke.yaml
