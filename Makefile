@@ -39,6 +39,7 @@ lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) snakemake --lint
+	$(RUN) lint-imports
 
 # The declared version floors of transformers, accelerate and peft really run the code.
 floors: setup

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis import paper
+from dataprophet import paper
 from dataprophet.io.atomic import atomic_path
 from dataprophet.settings import SummarySettings
 
