@@ -1,4 +1,4 @@
-# Stage "select": data selection under a fixed budget, trained and scored (the paper's Table 3,
+# Package "selection": data selection under a fixed budget, trained and scored (the paper's Table 3,
 # left half). Per configured target, one mixture per method, each fine-tuned once with the
 # per-source recipe scaled to the budget and scored on its target:
 #   allocate         uniform (one column, "all"), dataprophet (Algorithm 1 on M), oracle (on

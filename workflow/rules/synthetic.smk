@@ -1,4 +1,4 @@
-# Stage "synthetic": selection from a synthetic pool (the paper's Table 3, right half).
+# Package "synthetic": the synthetic pool that the selection (the paper's Table 3, right half) draws from.
 #   synthesize        per dataset, question-answer pairs about its first train images, written
 #                     by the configured generators (API or, at mini scale, procedural) and
 #                     validated: data/synthetic/<d>.parquet and its rejects
