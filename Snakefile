@@ -5,7 +5,7 @@
 #   published study:       snakemake --configfile config/published.yaml   (seconds: Table 1 from
 #                          the paper's printed matrices, no model; workflow/rules/analysis.smk)
 # Every output goes under results/<study name>/. Each rule calls the `dataprophet` command of
-# the same name (README, "Architecture").
+# the same name (docs/architecture.md).
 
 import os
 from typing import get_args
