@@ -5,7 +5,7 @@ samples ``num_generations`` answers, and each answer is rewarded with the target
 scorer (``answer_scoring.score``: exact match, ANLS, ROUGE-L, ... as the dataset's ``metric``
 says) on the answer text, as the evaluation scores it. TRL's ``GRPOTrainer`` does the rest:
 group-normalised advantages, the clipped objective and the KL term (``GrpoSettings`` maps
-verl's Qwen2.5-VL example onto TRL's options; README, "RL with GRPO").
+verl's Qwen2.5-VL example onto TRL's options; docs/usage.md, "RL with GRPO").
 
 Checkpoints go to ``checkpoints``/ every ``save_steps``; a killed job resumes from the last
 complete one. The trained weights (a LoRA adapter, or the full model) go to ``out``/ with
