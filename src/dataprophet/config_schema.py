@@ -9,12 +9,15 @@ Snakemake config schema ``src/dataprophet/schema/config.schema.yaml`` and the ke
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import sys
 from pathlib import Path
 
 import yaml
 
+from dataprophet import settings
 from dataprophet.settings import StudyConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +55,32 @@ def schema_text() -> str:
 
 
 # ------------------------------------------------------------------- config/README.md
+
+
+def _comments(name: str) -> dict[str, str]:
+    """{field: its comment in settings.py} for the settings class ``name`` and its bases: the
+    comment at the end of the field's line, else the comment lines just above it."""
+    cls = getattr(settings, name, None)
+    out: dict[str, str] = {}
+    for klass in reversed(getattr(cls, "__mro__", ())):
+        if klass.__module__ != settings.__name__:
+            continue
+        try:
+            lines = inspect.getsource(klass).splitlines()
+        except (OSError, TypeError):
+            continue
+        above: list[str] = []
+        for line in lines:
+            if line.startswith("    # "):
+                above.append(line.strip()[2:])
+                continue
+            match = re.match(r"    (\w+): ", line)
+            if match:
+                doc = line.partition("  # ")[2].strip() or " ".join(above)
+                if doc or match.group(1) not in out:  # a redeclared default keeps its base's comment
+                    out[match.group(1)] = doc
+            above = []
+    return out
 
 
 def _type(node: dict, defs: dict) -> str:
@@ -101,8 +130,9 @@ def _default(node: dict) -> str:
     return f"`{json.dumps(node['default'])}`"
 
 
-def _rows(properties: dict, required: list, prefix: str, defs: dict, sections: list) -> list[str]:
+def _rows(properties: dict, required: list, prefix: str, defs: dict, sections: list, cls: str = "") -> list[str]:
     rows = []
+    comments = _comments(cls)
     for name, node in properties.items():
         key = f"{prefix}{name}"
         node = {**node, "_required": name in required}
@@ -111,11 +141,11 @@ def _rows(properties: dict, required: list, prefix: str, defs: dict, sections: l
         if ref:
             target = defs[ref.split("/")[-1]]
         if target.get("type") == "object" and "properties" in target:
-            sections.append((key, target))
+            sections.append((key, target, ref.split("/")[-1] if ref else ""))
             kind = f"section ([`{key}`](#{key.replace('.', '')}))"
         else:
             kind = _type(node, defs)
-        doc = (node.get("description") or "").replace("|", "\\|").replace("\n", " ")
+        doc = (node.get("description") or comments.get(name, "")).replace("|", "\\|").replace("\n", " ")
         rows.append(f"| `{key}` | {kind} | {_default(node)} | {_bounds(node)} | {doc} |")
     return rows
 
@@ -141,10 +171,10 @@ def readme_text() -> str:
     lines += ["## Top level", "", *header]
     lines += _rows(schema["properties"], schema.get("required", []), "", defs, sections)
     while sections:
-        key, node = sections.pop(0)
+        key, node, cls = sections.pop(0)
         doc = (node.get("description") or "").split("\n\n")[0].replace("\n", " ")
         lines += ["", f"## {key}", "", doc, "", *header] if doc else ["", f"## {key}", "", *header]
-        lines += _rows(node["properties"], node.get("required", []), f"{key}.", defs, sections)
+        lines += _rows(node["properties"], node.get("required", []), f"{key}.", defs, sections, cls)
     return "\n".join(lines) + "\n"
 
 

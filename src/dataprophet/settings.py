@@ -6,26 +6,27 @@ as on any dataclass): bounds sit on the fields (``Annotated[int, Field(ge=1)]``)
 values are ``Literal`` types, and checks that need several fields are validators beside them.
 A bad value raises :class:`ConfigError`, whose message names the key.
 
-The config sections are these classes too: ``dataprophet.config_model.StudyConfig`` gathers
-them into the model of a study's YAML file, from which the Snakemake config schema
-(``schema/config.schema.yaml``) and ``config/README.md`` are generated. A stage's entry
+The config sections are these classes too: ``StudyConfig`` (at the end) gathers them into
+the model of a study's YAML file, from which the Snakemake config schema
+(``schema/config.schema.yaml``) and ``config/README.md`` are generated
+(``python -m dataprophet.config_schema``). A stage's entry
 function takes explicit input and output paths and one of these objects; the workflow renders
 a study's settings as command-line flags (``to_flags``), so Snakemake records each value as a
-rule parameter and reruns a job when one changes, and the command line reads them back.
+rule parameter and reruns a job when one changes, and the command line (jsonargparse,
+derived from the same classes) reads them back.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import shlex
 import types
 import typing
-from dataclasses import MISSING, asdict, field, fields, is_dataclass
+from dataclasses import asdict, field, fields, is_dataclass
 from typing import Annotated, Literal, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator, with_config
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic.json_schema import SkipJsonSchema
 from typing_extensions import NotRequired, TypedDict
@@ -71,7 +72,7 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 SEED_MAX = 2**32 - 1
 Seed = Annotated[int, Field(ge=0, le=SEED_MAX)]
 Budget = Annotated[int, Field(ge=1, le=MAX_BUDGET)]  # samples per target
-Tiles = Annotated[int, Field(ge=1, description="InternVL dynamic tiling: at most this many 448px tiles")]
+Tiles = Annotated[int, Field(ge=1)]  # InternVL dynamic tiling: at most this many 448px tiles
 # Shares of the v2 base's pretraining mixture drawn from the benchmarks (docs/testbed.md).
 BenchmarkShare = Annotated[float, Field(ge=0, le=0.05)]
 # A percentile interval from fewer resamples is too coarse to mean anything (with 1 it can
@@ -85,9 +86,10 @@ NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 PATTERN_WORDS = {NAME_PATTERN: "letters, digits, '-' or '_'"}
 
 
-@with_config(ConfigDict(extra="forbid"))
 class GpuCounts(TypedDict, total=False):
     """GPUs per job of each stage (config key ``compute.gpus``); 0 or absent: CPU."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     finetune: Count
     evaluate: Count
@@ -245,22 +247,23 @@ class RecipeSettings(Settings):
     """A training recipe: what pre-training, fine-tuning, ICONS' warm-up (``TrainSettings``)
     and GRPO (``GrpoSettings``) share. The defaults are the fine-tuning ones."""
 
-    method: TrainMethod = "lora"
-    learning_rate: Rate = 2e-3
+    method: TrainMethod = "lora"  # full: every weight trained; lora: low-rank adapters
+    learning_rate: Rate = 2e-3  # peak learning rate
     max_steps: Count = 100  # > 0: fixed step count; 0: run `epochs` over the data
-    epochs: NonNegative = 1.0
-    batch_size: Positive = 16
-    grad_accum: Positive = 1
-    lr_scheduler: LrScheduler = "constant"
-    weight_decay: NonNegative = 0.0
-    lora_r: Positive = 8
-    lora_alpha: Positive = 16
+    epochs: NonNegative = 1.0  # passes over the data when max_steps is 0
+    batch_size: Positive = 16  # samples per device per step
+    grad_accum: Positive = 1  # steps whose gradients are summed before an update
+    lr_scheduler: LrScheduler = "constant"  # the learning rate's schedule after warm-up
+    weight_decay: NonNegative = 0.0  # AdamW's decoupled weight decay
+    lora_r: Positive = 8  # LoRA rank
+    lora_alpha: Positive = 16  # LoRA scale numerator (scale = alpha / r)
+    # modules that get LoRA adapters (a regular expression on module names)
     lora_target: str = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
-    bf16: bool = False
-    gradient_checkpointing: bool = False
-    save_steps: Positive = 50
-    logging_steps: Positive = 10
-    seed: Seed = 0
+    bf16: bool = False  # bfloat16 autocast (GPUs)
+    gradient_checkpointing: bool = False  # recompute activations in the backward pass (less memory)
+    save_steps: Positive = 50  # steps between checkpoints (a killed run resumes from the last)
+    logging_steps: Positive = 10  # steps between loss log lines
+    seed: Seed = 0  # data order and initialisation
     # InternVL dynamic tiling of the training images (1: one 448px tile, LLaMA-Factory's
     # default). ``finetune.max_tiles`` also sets the features', ICONS' and GRPO's tiles;
     # evaluation has its own, ``evaluate.max_tiles`` (lmms-eval's internvl_hf: up to 12).
@@ -277,16 +280,16 @@ class RecipeSettings(Settings):
 class TrainSettings(RecipeSettings):
     """One training recipe, shared by every source so fine-tunes are comparable."""
 
-    warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    lora_dropout: Fraction = 0.0
-    freeze_vision: bool = True
-    freeze_projector: bool = True
+    warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = 0.0  # share of the steps with a linear warm-up
+    lora_dropout: Fraction = 0.0  # dropout on the LoRA adapters' input
+    freeze_vision: bool = True  # keep the vision tower's weights fixed
+    freeze_projector: bool = True  # keep the vision-to-language projector's weights fixed
     # Precision policy. ``load_dtype`` is the dtype the weights are loaded in; when it is not
     # float32, the trainable ones are upcast to float32 and the frozen ones stay in it, as
     # LLaMA-Factory does with `bf16: true` (its default, `pure_bf16: false`). ``save_dtype``
     # is the dtype the trained weights are written in (evaluation loads them in its own).
     load_dtype: Dtype = "float32"
-    save_dtype: Dtype = "float32"
+    save_dtype: Dtype = "float32"  # the dtype the trained weights are written in
     dataloader_workers: Count = 0  # processes that decode and tile images beside training
 
 
@@ -306,7 +309,7 @@ class BaseSettings(Settings):
 class ModelSettings(Settings):
     """The paper study's base checkpoint: a hub id (fetched once) or a folder already on disk."""
 
-    id: str = "OpenGVLab/InternVL3-2B-hf"
+    id: str = "OpenGVLab/InternVL3-2B-hf"  # a Hugging Face hub id
     revision: str | None = None  # a tag or commit; pin it for an exactly repeatable study
     local_dir: str | None = None  # a pre-downloaded copy (clusters whose GPU nodes are offline)
     # A system turn before every prompt: None keeps the checkpoint's chat template as it is
@@ -391,12 +394,12 @@ class CheckDataSettings(Settings):
 
 @settings_dataclass
 class EvalSettings(Settings):
-    batch_size: Positive = 64
-    max_new_tokens: Positive = 8
+    batch_size: Positive = 64  # prompts per generation batch
+    max_new_tokens: Positive = 8  # answer length cap, in tokens
     # Longer generation budgets for free-text metrics, e.g. {"rouge_l": 256} for Chart2Text.
     max_new_tokens_by_metric: dict[str, Positive] = field(default_factory=dict)
     max_tiles: Tiles = 1  # InternVL dynamic tiling: at most this many 448px tiles (+ thumbnail)
-    dtype: Dtype = "float32"
+    dtype: Dtype = "float32"  # the dtype models are loaded in for evaluation (and features)
 
     def tokens_for(self, metric: str) -> int:
         return int(self.max_new_tokens_by_metric.get(metric, self.max_new_tokens))
@@ -555,12 +558,13 @@ class ProphetSettings(Settings):
 
     samples_source: Count = Field(default=0, description="per source train split; 0 = all")
     samples_target: Count = Field(default=0, description="per target test split; 0 = all")
-    batch_size: Positive = FeatureSettings.batch_size
+    batch_size: Positive = FeatureSettings.batch_size  # samples per feature-extraction batch
+    # mllm: the base model's own text features (the paper); minilm: a sentence encoder (sensitivity check)
     text_encoder: TextEncoder = FeatureSettings.text_encoder
-    kmeans_k: KmeansK = PredictSettings.kmeans_k
-    seed: Seed = 0
-    tau_variant: TauVariant = TauSettings.variant
-    exclude_diagonal: bool = TauSettings.exclude_diagonal
+    kmeans_k: KmeansK = PredictSettings.kmeans_k  # clusters of the diversity term
+    seed: Seed = 0  # feature subsampling, clustering and bootstrap
+    tau_variant: TauVariant = TauSettings.variant  # Kendall's tau-a or tau-b for judging the predictors
+    exclude_diagonal: bool = TauSettings.exclude_diagonal  # leave each target's own source out of its ranking
     bootstrap: Bootstrap = Field(
         default=TauSettings.bootstrap,
         description="bootstrap resamples of the tau intervals (fewer give no meaningful interval)",
@@ -670,6 +674,7 @@ class SelectionSettings(Settings):
     budget: Annotated[int, Field(ge=0, le=MAX_BUDGET)] = Field(
         default=0, description="samples per target; 0 = sources x sizes.train (the paper's 14 x 20K)"
     )
+    # mixtures made and scored for each target
     methods: Annotated[tuple[SelectionMethod, ...], Field(min_length=1)] = get_args(SelectionMethod)
     targets: tuple[str, ...] = Field(
         default=(), description="targets that get mixtures (fine-tuned and scored); empty = every dataset"
@@ -682,7 +687,7 @@ class SelectionSettings(Settings):
     )
     seed: Seed = Field(default=0, description="seed of every mixture draw")
     evaluate_all: bool = Field(default=False, description="score each mixture on every dataset, not only its target")
-    icons: IconsSettings = field(default_factory=IconsSettings)
+    icons: IconsSettings = field(default_factory=IconsSettings)  # the ICONS baseline
 
 
 @settings_dataclass
@@ -732,7 +737,7 @@ class GenerationSettings(Settings):
     """How generator models are asked for synthetic pairs: what the config section
     ``synthetic`` and the ``dataprophet synthesize`` stage share."""
 
-    pairs_per_image: Positive = 5
+    pairs_per_image: Positive = 5  # question-answer pairs asked per image
     # "short answer" (the paper: "several words or a number"); the suite's longest reference answer has 6
     max_answer_words: Positive = Field(default=8, description="a longer answer is rejected")
     seed: Seed = 0  # image halves and the uniform draws
@@ -760,8 +765,9 @@ class SyntheticSettings(GenerationSettings):
     threshold: float | None = Field(
         default=None, description="DataProphet keeps every pair with m(u) >= this instead of the top budget"
     )
+    # selections from the pool, each fine-tuned and scored
     methods: Annotated[tuple[SyntheticMethod, ...], Field(min_length=1)] = get_args(SyntheticMethod)
-    generators: Generators = ()
+    generators: Generators = ()  # the generator models; none: the synthetic stages are not run
 
 
 @settings_dataclass
@@ -822,12 +828,12 @@ class GrpoSettings(RecipeSettings):
     logging_steps: Positive = 1
     num_generations: Annotated[int, Field(ge=2)] = 5  # verl: rollout.n 5
     max_completion_length: Positive = 2048  # verl: max_response_length 2048
-    temperature: Rate = 1.0
+    temperature: Rate = 1.0  # sampling temperature of the rollouts
     beta: NonNegative = 0.01  # verl: kl_loss_coef 0.01 (low_var_kl = TRL's k3 without bias correction)
     epsilon: NonNegative = 0.2  # verl: clip_ratio 0.2
     loss_type: GrpoLoss = "dapo"  # verl: token-mean
-    scale_rewards: RewardScaling = "group"
-    max_grad_norm: NonNegative = 1.0
+    scale_rewards: RewardScaling = "group"  # how advantages are normalised (TRL's scale_rewards)
+    max_grad_norm: NonNegative = 1.0  # gradient clipping
     # Qwen2.5-VL's image size: at most this many pixels (28x28 per image token, so 512 tokens);
     # its processor's own limit (12.8 M pixels) gives a document page up to 16,384 tokens.
     max_pixels: Annotated[int, Field(ge=56 * 56)] = Field(
@@ -859,13 +865,13 @@ class RlSettings(Settings):
     prompts_per_dataset: Positive = Field(
         default=300, description="the budget is this x the number of datasets (the paper: 300)"
     )
-    runs: tuple[RlRun, ...] = get_args(RlRun)
-    seed: Seed = 0
+    runs: tuple[RlRun, ...] = get_args(RlRun)  # the RL runs, each trained and scored
+    seed: Seed = 0  # prompt draws and GRPO
     model_id: str = Field(
         default="", description="the RL model (paper: Qwen/Qwen2.5-VL-3B-Instruct); empty = the study's base"
     )
-    model_revision: str | None = None
-    model_local_dir: str | None = None
+    model_revision: str | None = None  # a tag or commit of the RL model
+    model_local_dir: str | None = None  # a pre-downloaded copy of the RL model
     grpo: GrpoSettings = field(default_factory=GrpoSettings)
 
 
@@ -923,20 +929,22 @@ class PredictorsSettings(TauSettings):
 # --------------------------------------------------------------------------- the config file
 
 
-@with_config(ConfigDict(extra="forbid"))
 class Sizes(TypedDict):
     """Samples per split of every dataset."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
     pretrain: NotRequired[Positive]  # mini only: the base's pretraining split
-    train: Positive
-    test: Positive
+    train: Positive  # each source's train table (fine-tuning, features)
+    test: Positive  # each target's test table (evaluation, features)
     # mini: a dev split, disjoint from the others, drawn after them (testbed pilots)
     dev: NotRequired[Count]
 
 
-@with_config(ConfigDict(extra="forbid"))
 class TinyModelKeys(TypedDict, total=False):
     """The tiny InternVL's shape (``dataprophet.model.modeling.TinyModelSpec``; mini only)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     image_size: int
     patch_size: int
@@ -952,9 +960,10 @@ class TinyModelKeys(TypedDict, total=False):
     embedding_init_std: float
 
 
-@with_config(ConfigDict(extra="forbid"))
 class Threads(TypedDict, total=False):
     """CPU threads per job of each stage."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     base: Positive
     finetune: Positive
@@ -964,9 +973,10 @@ class Threads(TypedDict, total=False):
     grpo: Positive
 
 
-@with_config(ConfigDict(extra="forbid"))
 class PublishedFiles(TypedDict):
     """The paper's printed matrices, sources as rows, the paper's dataset names."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     delta: str  # Delta(s->t) in % (data/published/delta.csv)
     metric: str  # M(s->t), same layout (data/published/metric.csv)
@@ -1117,90 +1127,32 @@ class StudyConfig(BaseModel):
 # --------------------------------------------------------------------------- flags
 
 
-@functools.cache
-def _resolved_types(cls) -> dict:
-    """The field types of a settings class, bounds left out, resolved once."""
-    return typing.get_type_hints(cls)
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _is_json(kind) -> bool:
-    return kind is dict or get_origin(kind) in (dict, tuple, list) or is_dataclass(kind) or typing.is_typeddict(kind)
-
-
-def _optional(kind):
-    """``X | None`` -> X, else None."""
-    args = get_args(kind)
-    if type(None) in args and len(args) == 2:
-        return next(a for a in args if a is not type(None))
-    return None
-
-
-def add_settings_arguments(parser: argparse.ArgumentParser, cls) -> None:
-    """One flag per field of ``cls``: typed, with the field's default and allowed values."""
-    group = parser.add_argument_group(f"settings ({cls.__name__})")
-    for f in fields(cls):
-        kind = _resolved_types(cls)[f.name]
-        default = (
-            f.default
-            if f.default is not MISSING
-            else (f.default_factory() if f.default_factory is not MISSING else None)
-        )
-        required = f.default is MISSING and f.default_factory is MISSING
-        kwargs: dict = {"dest": f"settings.{f.name}", "required": required}
-        if kind is bool:
-            kwargs.update(action=argparse.BooleanOptionalAction, default=default)
-        elif _is_json(kind):
-            shown = json.dumps(asdict(default) if is_dataclass(default) else default)
-            kwargs.update(type=json.loads, default=default, metavar="JSON", help=f"JSON (default {shown})")
-        elif get_origin(kind) is Literal:
-            kwargs.update(choices=get_args(kind), default=default)
-        elif _optional(kind) is not None:
-            kwargs.update(type=_optional(kind), default=default, metavar=f.name.upper())
-        else:
-            kwargs.update(type=kind, default=default, metavar=f.name.upper())
-        if "help" not in kwargs and not required:
-            kwargs["help"] = f"default {default!r}"
-        group.add_argument(_flag(f.name), **kwargs)
-
-
-def settings_from_args(cls, namespace: argparse.Namespace):
-    """The settings of ``cls`` from parsed flags; a bad value is an error naming its flag."""
-    values = {f.name: getattr(namespace, f"settings.{f.name}") for f in fields(cls)}
-    try:
-        return build(cls, values, f"{cls.__name__} settings")
-    except ConfigError as exc:
-        message = str(exc).removeprefix(f"{cls.__name__} settings: ")
-        for f in sorted(fields(cls), key=lambda f: -len(f.name)):
-            if message.startswith((f"{f.name} ", f"{f.name}:")):
-                raise ConfigError(_flag(f.name) + message[len(f.name) :]) from None
-        raise
+def _plain(value):
+    if is_dataclass(value):
+        return asdict(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def to_flags(settings, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> str:
-    """The settings as command-line flags (shell-quoted), every field written out (or only
-    those in ``only``, less those in ``skip``)."""
+    """The settings as command-line flags (shell-quoted) that the ``dataprophet`` command's
+    parser (jsonargparse, derived from the same class) reads back to an equal object: every
+    field written out (or only those in ``only``, less those in ``skip``), ``None`` left out
+    (every optional field defaults to ``None``), booleans as true/false, lists and mappings
+    as JSON."""
     parts = []
     for f in fields(settings):
         if (only and f.name not in only) or f.name in skip:
             continue
         value = getattr(settings, f.name)
-        kind = _resolved_types(type(settings))[f.name]
-        if kind is bool:
-            parts.append(_flag(f.name) if value else "--no-" + f.name.replace("_", "-"))
-        elif value is None:
+        if value is None:
             continue
-        elif _is_json(kind):
-            if is_dataclass(value):
-                plain = asdict(value)
-            elif isinstance(value, tuple):
-                plain = [asdict(v) if is_dataclass(v) else v for v in value]
-            else:
-                plain = value
-            parts += [_flag(f.name), shlex.quote(json.dumps(plain, sort_keys=True))]
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (str, int, float)):
+            text = str(value)
         else:
-            parts += [_flag(f.name), shlex.quote(str(value))]
+            text = json.dumps(_plain(value), sort_keys=True)
+        parts += [f"--{f.name}", shlex.quote(text)]
     return " ".join(parts)
