@@ -13,7 +13,7 @@ rules pass it on as command-line flags, so code deep in the library never reads 
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -68,49 +68,46 @@ from dataprophet.settings import (
 __all__ = ["ConfigError", "Study", "load_study", "load_study_file", "validate_against_schema"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Study:
-    """The validated study: which datasets, which sizes, which recipes."""
+    """The validated study: which datasets, which sizes, which recipes. Built by
+    :func:`load_study` from :class:`~dataprophet.settings.StudyConfig`, where every key's
+    type, default and meaning are (so this class repeats none of them): the config's values
+    with the dataset names resolved and the files found."""
 
     name: str
     scale: str
     datasets: tuple[str, ...]
     seed: int
-    sizes: dict = field(default_factory=dict)
-    registry: str = "config/datasets"  # paper scale: the registry folder
-    registry_overrides: str | None = None  # paper scale: a yaml of per-dataset changes
-    on_bad_rows: str = "error"  # paper scale: "error" stops, "skip" writes a rejects file
-    instructions: bool = GenerateSettings.instructions  # answer-format instructions on the questions
-    model: ModelSettings = field(default_factory=ModelSettings)
-    compute: ComputeSettings = field(default_factory=ComputeSettings)
-    image_size: int = 64
-    tiny_model: dict = field(default_factory=dict)
-    pretrain: TrainSettings = field(default_factory=TrainSettings)
-    finetune: TrainSettings = field(default_factory=TrainSettings)
-    finetune_seeds: tuple[int, ...] = (0,)
-    evaluate: EvalSettings = field(default_factory=EvalSettings)
-    prophet: ProphetSettings = field(default_factory=ProphetSettings)
-    selection: SelectionSettings = field(default_factory=SelectionSettings)
-    synthetic: SyntheticSettings = field(default_factory=SyntheticSettings)
-    rl: RlSettings | None = None  # None: no RL stage (no `rl` section in the config)
-    threads: dict = field(default_factory=dict)
-    # Testbed v2 (docs/testbed.md): per-dataset difficulty settings, the base's web data, the
-    # split targets are scored on, the sources fine-tuned (all datasets by default) and where
-    # the study stops ("testbed": the ground truth only, as the pilots do).
-    suite: dict = field(default_factory=dict)
-    web: WebSection = field(default_factory=WebSection)
-    eval_split: str = "test"
-    sources: tuple[str, ...] = ()
-    stop_after: str | None = None
+    sizes: dict
+    registry: str  # resolved: relative to the working directory or the workflow folder
+    registry_overrides: str | None
+    on_bad_rows: str
+    instructions: bool
+    model: ModelSettings
+    compute: ComputeSettings
+    image_size: int
+    tiny_model: dict
+    pretrain: TrainSettings
+    finetune: TrainSettings
+    finetune_seeds: tuple[int, ...]
+    evaluate: EvalSettings
+    prophet: ProphetSettings  # with its model folders resolved
+    selection: SelectionSettings
+    synthetic: SyntheticSettings
+    rl: RlSettings | None  # None: no RL stage (no `rl` section in the config)
+    threads: dict
+    suite: dict
+    web: WebSection
+    eval_split: str
+    sources: tuple[str, ...]
+    stop_after: str | None
+    published: dict | None  # {"delta": path, "metric": path}: the published study's files
 
     @property
     def ft_sources(self) -> tuple[str, ...]:
         """The sources fine-tuned for the ground truth (every dataset unless ``sources`` says)."""
         return self.sources or self.datasets
-
-    # The published study: {"delta": path, "metric": path} of the paper's printed matrices;
-    # None for a study that trains and scores models.
-    published: dict | None = None
 
     @property
     def selection_budget(self) -> int:
