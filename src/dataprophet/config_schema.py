@@ -31,9 +31,14 @@ _HEADER = (
 
 
 def _strip_titles(node):
-    """The schema without pydantic's "title" entries (class and field names repeated)."""
+    """The schema without pydantic's "title" entries (class and field names repeated), each
+    description on one line."""
     if isinstance(node, dict):
-        return {k: _strip_titles(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+        return {
+            k: " ".join(v.split()) if k == "description" and isinstance(v, str) else _strip_titles(v)
+            for k, v in node.items()
+            if not (k == "title" and isinstance(v, str))
+        }
     if isinstance(node, list):
         return [_strip_titles(v) for v in node]
     return node
@@ -50,8 +55,23 @@ def config_schema() -> dict:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Leaf mappings (a key's type, bounds, default) on one line, as a hand-written schema."""
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict):
+    leaf = all(
+        not isinstance(v, dict) and not (isinstance(v, list) and any(isinstance(x, dict) for x in v))
+        for v in data.values()
+    )
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=leaf and len(str(data)) < 100)
+
+
+_Dumper.add_representer(dict, _represent_dict)
+
+
 def schema_text() -> str:
-    return _HEADER + yaml.safe_dump(config_schema(), sort_keys=False, width=120, allow_unicode=True)
+    return _HEADER + yaml.dump(config_schema(), Dumper=_Dumper, sort_keys=False, width=120, allow_unicode=True)
 
 
 # ------------------------------------------------------------------- config/README.md
@@ -172,7 +192,7 @@ def readme_text() -> str:
     lines += _rows(schema["properties"], schema.get("required", []), "", defs, sections)
     while sections:
         key, node, cls = sections.pop(0)
-        doc = (node.get("description") or "").split("\n\n")[0].replace("\n", " ")
+        doc = node.get("description") or ""
         lines += ["", f"## {key}", "", doc, "", *header] if doc else ["", f"## {key}", "", *header]
         lines += _rows(node["properties"], node.get("required", []), f"{key}.", defs, sections, cls)
     return "\n".join(lines) + "\n"
