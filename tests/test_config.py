@@ -61,36 +61,38 @@ def test_repeated_finetune_seeds_are_rejected():
         load_study(_raw(finetune_seeds=[1, 1]))
 
 
-# ------------------------------------------------ the schema and the settings dataclasses agree
-
-SCHEMA = yaml.safe_load(schema_text())
-JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object"}
-# Settings fields that are not config keys of their own section (the study derives them).
-DERIVED: dict[str, set[str]] = {}  # fields set by the workflow, never config keys
+# ------------------------------------------------ one definition: the generated files are current
 
 
-def _section(key):
-    node = SCHEMA["properties"][key]
-    return SCHEMA["$defs"][node["$ref"].split("/")[-1]] if "$ref" in node else node
+def test_config_schema_file_is_generated_from_the_settings():
+    """The schema Snakemake validates with is StudyConfig's, as generated (regenerate with
+    `python -m dataprophet.config_schema`)."""
+    from dataprophet.config_schema import SCHEMA_FILE
+    from dataprophet.config_schema import schema_text as generated
+
+    assert SCHEMA_FILE.read_text() == generated() == schema_text()
 
 
-def _check_field(cls, name, kind, node):
-    where = f"{cls.__name__}.{name}"
-    if typing.get_origin(kind) is typing.Literal:
-        assert node.get("enum") == list(typing.get_args(kind)), where
-    elif typing.get_origin(kind) is tuple and typing.get_origin(typing.get_args(kind)[0]) is typing.Literal:
-        assert node["items"]["enum"] == list(typing.get_args(typing.get_args(kind)[0])), where
-    elif kind in JSON_TYPES:
-        expected = JSON_TYPES[kind]
-        declared = node.get("type")
-        assert declared == expected or (kind is float and declared == "integer"), where
-    elif type(None) in typing.get_args(kind):
-        assert set(node["type"]) == {"string", "null"}, where
+def test_config_readme_is_generated_from_the_settings():
+    from dataprophet.config_schema import README_FILE, readme_text
+
+    assert README_FILE == ROOT / "config" / "README.md"
+    assert README_FILE.read_text() == readme_text()
 
 
-@pytest.mark.parametrize(
-    "key, cls",
-    [
+def test_tiny_model_keys_are_the_tiny_model_spec_fields():
+    from dataprophet.settings import TinyModelKeys
+
+    hints = typing.get_type_hints(TinyModelSpec)
+    assert typing.get_type_hints(TinyModelKeys) == {f.name: hints[f.name] for f in dataclasses.fields(TinyModelSpec)}
+
+
+def test_config_sections_are_the_stage_settings_classes():
+    """A config section is its settings class: every field is a key, with its type and bounds."""
+    from dataprophet.settings import StudyConfig
+
+    sections = typing.get_type_hints(StudyConfig)
+    for key, cls in (
         ("pretrain", TrainSettings),
         ("finetune", TrainSettings),
         ("evaluate", EvalSettings),
@@ -98,23 +100,21 @@ def _check_field(cls, name, kind, node):
         ("selection", SelectionSettings),
         ("model", ModelSettings),
         ("compute", ComputeSettings),
-        ("tiny_model", TinyModelSpec),
-    ],
-)
-def test_schema_section_matches_its_dataclass(key, cls):
-    """Every field is a config key (and back), with the same type and the same allowed values."""
-    props = _section(key)["properties"]
-    fields = {f.name for f in dataclasses.fields(cls)} - DERIVED.get(cls.__name__, set())
-    extra, missing = sorted(set(props) - fields), sorted(fields - set(props))
-    assert not extra and not missing, f"{key}: only in the schema {extra}, only in the dataclass {missing}"
-    hints = typing.get_type_hints(cls)
-    for name in fields:
-        _check_field(cls, name, hints[name], props[name])
+    ):
+        assert sections[key] is cls, key
+    schema = yaml.safe_load(schema_text())
+    assert schema["properties"]["scale"]["enum"] == list(typing.get_args(Scale))
+    assert schema["properties"]["on_bad_rows"]["enum"] == list(typing.get_args(BadRows))
+    assert set(schema["$defs"]["TrainSettings"]["properties"]) == {f.name for f in dataclasses.fields(TrainSettings)}
 
 
-def test_top_level_choices_match_the_settings():
-    assert SCHEMA["properties"]["scale"]["enum"] == list(typing.get_args(Scale))
-    assert SCHEMA["properties"]["on_bad_rows"]["enum"] == list(typing.get_args(BadRows))
+def test_a_bad_value_names_its_config_key():
+    with pytest.raises(ConfigError, match=r"config key 'finetune.batch_size' must be a number >= 1, got 0"):
+        load_study(_raw(finetune={"batch_size": 0}))
+    with pytest.raises(ConfigError, match=r"config key 'selection.icons': unknown key\(s\) \['projection'\]"):
+        load_study(_raw(selection={"icons": {"projection": 8}}))
+    with pytest.raises(ConfigError, match=r"config key 'finetune': training needs max_steps > 0 or epochs > 0"):
+        load_study(_raw(finetune={"max_steps": 0, "epochs": 0}))
 
 
 def test_training_and_evaluation_tiles_are_separate_keys():

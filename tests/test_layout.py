@@ -273,7 +273,7 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
             f"{out}/p/f.pdf",
             "--png",
             f"{out}/p/f.png",
-            "--kmeans-k",
+            "--kmeans_k",
             "3",
         ],
         [

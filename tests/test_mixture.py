@@ -192,7 +192,7 @@ def test_select_with_dataprophet_weights_sources_by_m_and_writes_the_mixture(sui
         "14",
         "--out",
         str(tmp_path / "mix"),
-        "--kmeans-k",
+        "--kmeans_k",
         "2",
         "--samples",
         "0",

@@ -135,15 +135,15 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     assert "gpu=4" in finetune and "slurm_partition=gpu" in finetune
     assert "accelerate launch --config_file $DATAPROPHET_SRC/config/accelerate/ddp.yaml" in finetune
     assert "--num_processes 4" in finetune and "--main_process_port 0" in finetune
-    assert "--learning-rate 1e-05" in finetune and "--method full" in finetune
+    assert "--learning_rate 1e-05" in finetune and "--method full" in finetune
     # A mixture fine-tune: the same recipe (one epoch of its 280K samples), on 4 GPUs too.
     mixture = out[out.index("output: results/paper/models/ft/mix/dataprophet/chartqa") :]
     mixture = mixture[: mixture.index("\n\n")]
-    assert "gpu=4" in mixture and "--epochs 1" in mixture and "--learning-rate 1e-05" in mixture
+    assert "gpu=4" in mixture and "--epochs 1.0" in mixture and "--learning_rate 1e-05" in mixture
     # ICONS' gradient jobs: one GPU each, on the GPU partition.
     gradients = out[out.index("rule gradients:") :]
     gradients = gradients[: gradients.index("\n\n")]
-    assert "gpu=1" in gradients and "slurm_partition=gpu" in gradients and "--projection-dim 5120" in gradients
+    assert "gpu=1" in gradients and "slurm_partition=gpu" in gradients and "--projection_dim 5120" in gradients
     # The synthetic pool: API generators, and nothing is sent unless the config says so; the
     # keys are named, never given.
     synthesize = out[out.index("rule synthesize:") :]
@@ -154,8 +154,8 @@ def test_paper_dag_dry_run_lists_every_job(tmp_path):
     grpo = out[out.index("rule grpo:") :]
     grpo = grpo[: grpo.index("\n\n")]
     assert "gpu=4" in grpo and "slurm_partition=gpu" in grpo and "--num_processes 4" in grpo
-    assert "--base results/paper/models/rl_base" in grpo and "--learning-rate 1e-06" in grpo
-    assert "--num-generations 5" in grpo and "--method full" in grpo
+    assert "--base results/paper/models/rl_base" in grpo and "--learning_rate 1e-06" in grpo
+    assert "--num_generations 5" in grpo and "--method full" in grpo
     # CPU-only rules stay off the GPU partition.
     ranking = out[out.index("rule rank:") :]
     assert "slurm_partition=cpu" in ranking[: ranking.index("\n\n")]

@@ -280,7 +280,7 @@ def test_score_ranks_sources_with_a_proxy_model(built, name, tmp_path):
     out = tmp_path / "ranking.csv"
     args = ["score", "--model", str(tmp_path / "proxy"), "--target", str(tmp_path / "target.parquet")]
     args += ["--sources", str(tmp_path / "chart_bar.parquet"), str(tmp_path / "count_shapes.parquet")]
-    assert main([*args, "--samples", "0", "--kmeans-k", "2", "--batch-size", "4", "--out", str(out)]) == 0
+    assert main([*args, "--samples", "0", "--kmeans_k", "2", "--batch_size", "4", "--out", str(out)]) == 0
     ranking = pd.read_csv(out)
     assert sorted(ranking["source"]) == ["chart_bar", "count_shapes"]
     assert np.isfinite(ranking[["M", "qsim", "isim", "ppl_source", "diversity"]].to_numpy()).all()

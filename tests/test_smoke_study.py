@@ -158,7 +158,7 @@ def test_score_command_ranks_a_folder_dataset_for_a_parquet_target(smoke_run, tm
             str(smoke_run / "data" / "train" / "ocr_cover.parquet"),
             "--samples",
             "16",
-            "--kmeans-k",
+            "--kmeans_k",
             "3",
             "--out",
             str(tmp_path / "ranking.csv"),

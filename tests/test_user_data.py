@@ -58,7 +58,7 @@ def _score(study: Path, tmp_path: Path, *sources: Path, target: Path | None = No
             *map(str, sources),
             "--samples",
             "0",
-            "--kmeans-k",
+            "--kmeans_k",
             "2",
             "--out",
             str(out),
@@ -251,7 +251,7 @@ def test_select_writes_its_files_as_one_set_and_a_rerun_leaves_nothing_of_the_la
     import dataprophet.selection.select as select_module
 
     out = tmp_path / "mix"
-    model = ["--model", str(study / "base"), "--kmeans-k", "2", "--samples", "0"]
+    model = ["--model", str(study / "base"), "--kmeans_k", "2", "--samples", "0"]
     assert _select(study, out, "--budget", "12", *model) == 0
     assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "ids.csv", "mixture.parquet", "scores.csv"]
     first = {p.name: p.read_bytes() for p in out.iterdir()}

@@ -3,14 +3,14 @@
 Every Snakemake rule calls one of these commands, and the rule, the command and the stage
 module share one name (``fetch_base`` is ``dataprophet fetch-base``). A command's flags are
 made from its entry function's signature: one flag per input or output path, and one per
-field of its settings dataclass (``dataprophet.settings``), with that field's default and
-allowed values. Run ``dataprophet <command> --help``. Normally Snakemake runs them; the whole
-mini study: ``snakemake``.
+field of its settings dataclass (``dataprophet.settings``), derived by jsonargparse with that
+field's type, default and allowed values (``--learning_rate 0.002``, ``--bf16 false``, JSON
+for lists and mappings; ``settings.to_flags`` writes them so). Run ``dataprophet <command>
+--help``. Normally Snakemake runs them; the whole mini study: ``snakemake``.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import importlib
 import inspect
@@ -19,7 +19,9 @@ import sys
 import typing
 from pathlib import Path
 
-from dataprophet.settings import add_settings_arguments, settings_from_args
+from jsonargparse import ArgumentParser, Namespace
+
+from dataprophet.settings import ConfigError
 
 # command -> (stage module, one-line help). The entry function is the command's name with
 # "-" written "_", in that module.
@@ -85,7 +87,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "select-samples": ("dataprophet.selection.select_samples", "the pool samples that score highest for one target"),
 }
 
-# Commands that may reach the hub (paper scale only); every other command runs offline.
 # Commands that reach the Hugging Face hub (every other one runs with HF_HUB_OFFLINE=1):
 # prepare and extend stream hub datasets, fetch-base downloads the checkpoints.
 NEEDS_NETWORK = frozenset({"prepare", "extend", "fetch-base"})
@@ -96,7 +97,9 @@ def entry_function(command: str):
     return getattr(importlib.import_module(module), command.replace("-", "_"))
 
 
-def _path_argument(parser: argparse.ArgumentParser, name: str, kind, default) -> None:
+def _path_argument(parser: ArgumentParser, name: str, kind, default) -> None:
+    """An entry function's input or output path, by hand: its flag keeps the dashes the
+    workflow rules pass (``--paper-out``), which jsonargparse does not write."""
     flag = "--" + name.replace("_", "-")
     required = default is inspect.Parameter.empty
     if kind is Path:
@@ -118,8 +121,9 @@ def _path_argument(parser: argparse.ArgumentParser, name: str, kind, default) ->
         raise TypeError(f"{name}: parameter type {kind} has no command-line form")
 
 
-def add_arguments(parser: argparse.ArgumentParser, function) -> type:
-    """Flags for ``function``'s parameters; returns its settings class."""
+def add_arguments(parser: ArgumentParser, function) -> type:
+    """Flags for ``function``'s paths, and for its settings class's fields (jsonargparse reads
+    the class: each field's type, default and allowed values); returns the settings class."""
     hints = typing.get_type_hints(function)
     params = inspect.signature(function).parameters
     settings_cls = hints["settings"]
@@ -129,22 +133,39 @@ def add_arguments(parser: argparse.ArgumentParser, function) -> type:
     for name, param in params.items():
         if name != "settings":
             _path_argument(parser, name, hints[name], param.default)
-    add_settings_arguments(parser, settings_cls)
+    parser.add_class_arguments(settings_cls, None, sub_configs=True)
     return settings_cls
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> ArgumentParser:
     """The parser; only ``command``'s own flags are built (that imports its stage module)."""
-    parser = argparse.ArgumentParser(prog="dataprophet", description=__doc__.splitlines()[0], allow_abbrev=False)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = ArgumentParser(prog="dataprophet", description=__doc__.splitlines()[0], env_prefix=None)
+    sub = parser.add_subcommands(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
+        p = ArgumentParser(description=help_text)
         if name == command:
-            function = entry_function(name)
-            p.set_defaults(settings_cls=add_arguments(p, function))
+            add_arguments(p, entry_function(name))
             p.epilog = importlib.import_module(COMMANDS[name][0]).__doc__  # says how to reproduce
-            p.formatter_class = argparse.RawDescriptionHelpFormatter
+        sub.add_subcommand(name, p, help=help_text)
     return parser
+
+
+def _plain(value):  # jsonargparse gives nested dataclasses as Namespaces
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return {k: _plain(v) for k, v in vars(value).items()} if isinstance(value, Namespace) else value
+
+
+def settings_from_args(cls, values: dict):
+    """The settings of ``cls`` from parsed flags; a bad value is an error naming its flag."""
+    try:
+        return cls(**{f.name: _plain(values[f.name]) for f in dataclasses.fields(cls) if f.name in values})
+    except ConfigError as exc:
+        message = str(exc)
+        for f in sorted(dataclasses.fields(cls), key=lambda f: -len(f.name)):
+            if message.startswith((f"{f.name} ", f"{f.name}:", f"{f.name}.")):
+                raise ConfigError("--" + message) from None
+        raise
 
 
 def _quiet_libraries(offline: bool) -> None:
@@ -161,10 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_libraries(offline=command not in NEEDS_NETWORK)
     args = build_parser(command).parse_args(argv)
     function = entry_function(args.command)
+    values = vars(args[args.command])
+    settings_cls = typing.get_type_hints(function)["settings"]
+    paths = set(inspect.signature(function).parameters) - {"settings"}
     try:
-        settings = settings_from_args(args.settings_cls, args)
-        kwargs = {k: v for k, v in vars(args).items() if k not in ("command", "settings_cls") and "." not in k}
-        function(**kwargs, settings=settings)
+        settings = settings_from_args(settings_cls, values)
+        function(**{k: values[k] for k in paths}, settings=settings)
     except (ValueError, KeyError, OSError) as exc:  # OSError: missing, unwritable or folder paths
         print(f"dataprophet {args.command}: error: {exc}", file=sys.stderr)
         return 2

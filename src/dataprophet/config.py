@@ -1,8 +1,11 @@
 """The study: a YAML config turned into typed settings, validated once at the edge.
 
-The Snakefile validates the raw YAML against the package's ``schema/config.schema.yaml``
-(key names and types) and then calls :func:`load_study`, which checks what a schema cannot
-(dataset names against the suite or the registry, budgets). Each stage gets its own settings
+Every key is defined once, in ``dataprophet.settings`` (``StudyConfig`` and the settings
+classes it is made of). The Snakefile validates the raw YAML against the package's
+``schema/config.schema.yaml``, generated from that model (``python -m
+dataprophet.config_schema``), and then calls :func:`load_study`, which validates through the
+model and checks what needs files on disk (dataset names against the suite or the registry,
+budgets against the sizes, model folders). Each stage gets its own settings
 object from a ``Study`` method (``finetune_settings``, ``feature_settings``, ...), and the
 rules pass it on as command-line flags, so code deep in the library never reads the config.
 """
@@ -10,10 +13,9 @@ rules pass it on as command-line flags, so code deep in the library never reads 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import get_args
 
 from dataprophet.settings import (
     NOISE_Z,
@@ -48,10 +50,10 @@ from dataprophet.settings import (
     RlPromptsSettings,
     RlSettings,
     RlTableSettings,
-    Scale,
     SeedMeanSettings,
     SelectionSettings,
     SelectionTableSettings,
+    StudyConfig,
     SummarySettings,
     SynthesizeSettings,
     SyntheticSelectSettings,
@@ -59,60 +61,57 @@ from dataprophet.settings import (
     SyntheticTableSettings,
     TestbedSettings,
     TrainSettings,
+    WebSection,
     WebSettings,
-    build,
 )
 
 __all__ = ["ConfigError", "Study", "load_study", "load_study_file", "validate_against_schema"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Study:
-    """The validated study: which datasets, which sizes, which recipes."""
+    """The validated study: which datasets, which sizes, which recipes. Built by
+    :func:`load_study` from :class:`~dataprophet.settings.StudyConfig`, where every key's
+    type, default and meaning are (so this class repeats none of them): the config's values
+    with the dataset names resolved and the files found."""
 
     name: str
     scale: str
     datasets: tuple[str, ...]
     seed: int
-    sizes: dict = field(default_factory=dict)
-    registry: str = "config/datasets"  # paper scale: the registry folder
-    registry_overrides: str | None = None  # paper scale: a yaml of per-dataset changes
-    on_bad_rows: str = "error"  # paper scale: "error" stops, "skip" writes a rejects file
-    instructions: bool = GenerateSettings.instructions  # answer-format instructions on the questions
-    model: ModelSettings = field(default_factory=ModelSettings)
-    compute: ComputeSettings = field(default_factory=ComputeSettings)
-    image_size: int = 64
-    tiny_model: dict = field(default_factory=dict)
-    pretrain: TrainSettings = field(default_factory=TrainSettings)
-    finetune: TrainSettings = field(default_factory=TrainSettings)
-    finetune_seeds: tuple[int, ...] = (0,)
-    evaluate: EvalSettings = field(default_factory=EvalSettings)
-    prophet: ProphetSettings = field(default_factory=ProphetSettings)
-    selection: SelectionSettings = field(default_factory=SelectionSettings)
-    synthetic: SyntheticSettings = field(default_factory=SyntheticSettings)
-    rl: RlSettings | None = None  # None: no RL stage (no `rl` section in the config)
-    threads: dict = field(default_factory=dict)
-    # Testbed v2 (docs/testbed.md): per-dataset difficulty settings, the base's web data, the
-    # split targets are scored on, the sources fine-tuned (all datasets by default) and where
-    # the study stops ("testbed": the ground truth only, as the pilots do).
-    suite: dict = field(default_factory=dict)
-    web: WebSettings = field(default_factory=WebSettings)
-    eval_split: str = "test"
-    sources: tuple[str, ...] = ()
-    stop_after: str | None = None
+    sizes: dict
+    registry: str  # resolved: relative to the working directory or the workflow folder
+    registry_overrides: str | None
+    on_bad_rows: str
+    instructions: bool
+    model: ModelSettings
+    compute: ComputeSettings
+    image_size: int
+    tiny_model: dict
+    pretrain: TrainSettings
+    finetune: TrainSettings
+    finetune_seeds: tuple[int, ...]
+    evaluate: EvalSettings
+    prophet: ProphetSettings  # with its model folders resolved
+    selection: SelectionSettings
+    synthetic: SyntheticSettings
+    rl: RlSettings | None  # None: no RL stage (no `rl` section in the config)
+    threads: dict
+    suite: dict
+    web: WebSection
+    eval_split: str
+    sources: tuple[str, ...]
+    stop_after: str | None
+    published: dict | None  # {"delta": path, "metric": path}: the published study's files
 
     @property
     def ft_sources(self) -> tuple[str, ...]:
         """The sources fine-tuned for the ground truth (every dataset unless ``sources`` says)."""
         return self.sources or self.datasets
 
-    # The published study: {"delta": path, "metric": path} of the paper's printed matrices;
-    # None for a study that trains and scores models.
-    published: dict | None = None
-
     @property
     def selection_budget(self) -> int:
-        return self.selection.budget or len(self.datasets) * int(self.sizes["train"])
+        return selection_budget(self.selection, self.datasets, self.sizes)
 
     @property
     def results(self) -> str:
@@ -130,7 +129,7 @@ class Study:
         )
 
     def web_settings(self) -> WebSettings:
-        return replace(self.web, seed=self.seed, image_size=self.image_size)
+        return WebSettings(**asdict(self.web), seed=self.seed, image_size=self.image_size)
 
     def prepare_settings(self) -> PrepareSettings:
         sizes = {k: self.sizes[k] for k in ("train", "test")}
@@ -395,11 +394,16 @@ def _check_ablations(extra: dict) -> None:
 
 
 def _check_selection(selection: SelectionSettings, datasets: tuple[str, ...], sizes: dict) -> None:
-    """What the schema cannot see: target names, and budgets the pools cannot meet."""
+    """Target names, and budgets the pools cannot meet."""
+    if 0 < selection.budget < len(datasets):
+        raise ConfigError(
+            f"config key 'selection.budget': a budget of {selection.budget} samples is smaller than the "
+            f"number of sources ({len(datasets)}); every source must be able to get a sample"
+        )
     if selection.targets:
         _check_datasets(selection.targets, datasets, "selection.targets")
     pool = len(datasets) * (int(sizes["train"]) + selection.pool_extra)
-    budget = selection.budget or len(datasets) * int(sizes["train"])
+    budget = selection_budget(selection, datasets, sizes)
     if budget > pool:
         raise ConfigError(
             f"config key 'selection.budget': {budget} samples per target, but the {len(datasets)} sources hold "
@@ -411,6 +415,11 @@ def _check_selection(selection: SelectionSettings, datasets: tuple[str, ...], si
             f"config key 'selection.icons.warmup_samples': {warmup} must be between the number of sources "
             f"({len(datasets)}) and the pool ({pool})"
         )
+
+
+def selection_budget(selection: SelectionSettings, datasets: tuple[str, ...], sizes: dict) -> int:
+    """Samples per target: ``selection.budget``, or 0 for the paper's N = sources x sizes.train."""
+    return selection.budget or len(datasets) * int(sizes["train"])
 
 
 def _check_synthetic(synthetic: SyntheticSettings, datasets: tuple[str, ...], sizes: dict, selection) -> None:
@@ -428,7 +437,7 @@ def _check_synthetic(synthetic: SyntheticSettings, datasets: tuple[str, ...], si
             f"{len(synthetic.generators)} generators"
         )
     most = len(datasets) * images * synthetic.pairs_per_image
-    budget = synthetic.budget or selection.budget or len(datasets) * int(sizes["train"])
+    budget = synthetic.budget or selection_budget(selection, datasets, sizes)
     for key, value in (
         ("synthetic.budget", budget),
         ("selection.icons.warmup_samples", selection.icons.warmup_samples),
@@ -440,36 +449,19 @@ def _check_synthetic(synthetic: SyntheticSettings, datasets: tuple[str, ...], si
             )
 
 
-def _check_rl(rl: RlSettings | None, synthetic: SyntheticSettings, datasets, sizes) -> None:
-    if rl is None:
-        return
-    if rl.prompts_per_dataset > int(sizes["train"]):
+def _check_rl(rl: RlSettings | None, sizes) -> None:
+    if rl is not None and rl.prompts_per_dataset > int(sizes["train"]):
         raise ConfigError(
             f"config key 'rl.prompts_per_dataset': {rl.prompts_per_dataset} prompts, but each train table holds "
             f"{sizes['train']}; the equal split must be able to draw them"
         )
-    wanted = [r for r in rl.runs if r.endswith("_synthetic")]
-    if wanted and not synthetic.generators:
-        raise ConfigError(f"config key 'rl.runs': {wanted} need the synthetic pool; configure 'synthetic.generators'")
-    if len(set(rl.runs)) != len(rl.runs):
-        raise ConfigError(f"config key 'rl.runs': runs repeat: {list(rl.runs)}")
 
 
-# Sections that configure model stages, which the published study does not run.
-MODEL_SECTIONS = ("rl", "synthetic", "selection", "finetune", "pretrain", "tiny_model", "finetune_seeds", "model")
-
-
-def _check_published(config: dict, base_dir: str | Path | None) -> dict | None:
+def _check_published(published: dict | None, base_dir: str | Path | None) -> dict | None:
     """The published study's two files, found (relative to the working directory or the
-    workflow folder); model sections are refused, since no model stage would run them."""
-    published = config.get("published")
+    workflow folder)."""
     if published is None:
         return None
-    given = [key for key in MODEL_SECTIONS if key in config]
-    if given:
-        raise ConfigError(
-            f"config key 'published': a study of the paper's printed matrices trains no model; remove {given}"
-        )
     out = {}
     for key in ("delta", "metric"):
         path = _resolve(str(published[key]), base_dir)
@@ -479,17 +471,7 @@ def _check_published(config: dict, base_dir: str | Path | None) -> dict | None:
     return out
 
 
-def _section(cls, raw: dict, key: str):
-    return build(cls, raw, f"config key '{key}'")
-
-
-SCALES = get_args(Scale)
-# Paper scale has no pretrain split: the base is the released checkpoint.
-SPLITS = {"mini": ("pretrain", "train", "test"), "paper": ("train", "test")}
-STOP_AFTER = ("testbed",)  # config key 'stop_after': the ground truth only (testbed pilots)
-
-
-def _check_prophet_models(prophet: dict, base_dir: str | Path | None) -> dict:
+def _check_prophet_models(prophet: ProphetSettings, base_dir: str | Path | None) -> ProphetSettings:
     """``prophet.model`` and ``prophet.proxies``: each folder resolved (``_resolve``) and, when it
     exists, checked to be a saved model of a supported type, so a wrong folder fails here,
     naming the config key, not in a feature job. A folder the study itself makes later (not
@@ -513,12 +495,9 @@ def _check_prophet_models(prophet: dict, base_dir: str | Path | None) -> dict:
             raise ConfigError(f"config key '{key}': {exc}") from None
         return resolved
 
-    prophet = dict(prophet)
-    if prophet.get("model"):
-        prophet["model"] = checked(prophet["model"], "prophet.model")
-    proxies = prophet.get("proxies") or {}
-    prophet["proxies"] = {name: checked(path, f"prophet.proxies.{name}") for name, path in proxies.items()}
-    return prophet
+    model = checked(prophet.model, "prophet.model") if prophet.model else prophet.model
+    proxies = {name: checked(path, f"prophet.proxies.{name}") for name, path in prophet.proxies.items()}
+    return replace(prophet, model=model, proxies=proxies)
 
 
 def _resolve(path: str, base_dir: str | Path | None) -> str:
@@ -539,56 +518,34 @@ def _valid_datasets(scale: str, folder: str) -> tuple[str, ...]:
 
 
 def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
-    """Typed study from the (schema-validated) config dict; relative registry paths that do
+    """Typed study from the config dict (keys, types, bounds and cross-section checks by
+    :class:`StudyConfig`), then what needs files on disk: dataset names against the suite or
+    the registry, budgets against the sizes, model folders. Relative registry paths that do
     not exist from the working directory are taken from ``base_dir`` (the workflow folder)."""
-    scale = config.get("scale", "mini")
-    if scale not in SCALES:
-        raise ConfigError(f"config key 'scale': {scale!r} is not one of {', '.join(SCALES)}")
-    registry = _resolve(str(config.get("registry", Study.registry)), base_dir)
-    valid = _valid_datasets(scale, registry)
-    datasets = _check_datasets(config.get("datasets", list(valid)), valid, "datasets")
+    cfg = StudyConfig.from_raw(config)
+    registry = _resolve(cfg.registry, base_dir)
+    valid = _valid_datasets(cfg.scale, registry)
+    datasets = _check_datasets(cfg.datasets if cfg.datasets is not None else list(valid), valid, "datasets")
     sizes = dict(config["sizes"])
-    for split in SPLITS[scale]:
-        if int(sizes.get(split, 0)) <= 0:
-            raise ConfigError(f"config key 'sizes.{split}' must be a positive sample count")
-    if scale == "paper":
-        for key in ("pretrain", "tiny_model", "image_size"):
-            if key in config:
-                raise ConfigError(
-                    f"config key '{key}' belongs to the mini scale; the paper study starts "
-                    f"from the released checkpoint (config key 'model')"
-                )
-    published = _check_published(config, base_dir)
-    overrides = config.get("registry_overrides")
+    published = _check_published(cfg.published, base_dir)
+    overrides = cfg.registry_overrides
     if overrides is not None:
-        overrides = _resolve(str(overrides), base_dir)
+        overrides = _resolve(overrides, base_dir)
     if overrides is not None and not Path(overrides).exists():
         raise ConfigError(f"config key 'registry_overrides': file {overrides} does not exist")
-    prophet = config.get("prophet", {})
-    k = prophet.get("kmeans_k", ProphetSettings.kmeans_k)
-    for key, split in (("samples_source", "train"), ("samples_target", "test")):
-        usable = prophet.get(key) or sizes[split]
-        if key == "samples_source" and min(usable, sizes[split]) <= k:
-            raise ConfigError(
-                f"config key 'prophet.{key}': {min(usable, sizes[split])} source samples cannot form "
-                f"kmeans_k={k} clusters; use more samples or a smaller 'prophet.kmeans_k'"
-            )
-    _check_ablations(prophet.get("ablations", {}))
-    prophet = _check_prophet_models(prophet, base_dir)
-    selection = _section(SelectionSettings, config.get("selection", {}), "selection")
-    if 0 < selection.budget < len(datasets):
+    prophet = cfg.prophet
+    usable = min(prophet.samples_source or sizes["train"], sizes["train"])
+    if usable <= prophet.kmeans_k:
         raise ConfigError(
-            f"config key 'selection.budget': a budget of {selection.budget} samples is smaller than the "
-            f"number of sources ({len(datasets)}); every source must be able to get a sample"
+            f"config key 'prophet.samples_source': {usable} source samples cannot form "
+            f"kmeans_k={prophet.kmeans_k} clusters; use more samples or a smaller 'prophet.kmeans_k'"
         )
-    _check_selection(selection, datasets, sizes)
-    synthetic = _section(SyntheticSettings, config.get("synthetic", {}), "synthetic")
-    _check_synthetic(synthetic, datasets, sizes, selection)
-    rl = _section(RlSettings, config["rl"], "rl") if config.get("rl") is not None else None
-    _check_rl(rl, synthetic, datasets, sizes)
+    _check_ablations(prophet.ablations)
+    prophet = _check_prophet_models(prophet, base_dir)
+    _check_selection(cfg.selection, datasets, sizes)
+    _check_synthetic(cfg.synthetic, datasets, sizes, cfg.selection)
+    _check_rl(cfg.rl, sizes)
     suite = dict(config.get("suite") or {})
-    if suite and scale != "mini":
-        raise ConfigError("config key 'suite' sets mini-suite difficulty; the paper study reads real datasets")
     for name, options in suite.items():
         if name not in datasets:
             raise ConfigError(f"config key 'suite.{name}': not a dataset of this study ({', '.join(datasets)})")
@@ -598,54 +555,36 @@ def load_study(config: dict, base_dir: str | Path | None = None) -> Study:
             check_options(name, options)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
-    web = _section(WebSettings, config.get("web", {}), "web")
-    if web.samples and scale != "mini":
-        raise ConfigError(
-            "config key 'web': web pretraining data is for the mini base; the paper study starts from a checkpoint"
-        )
-    eval_split = str(config.get("eval_split", "test"))
-    if eval_split == "dev" and int(sizes.get("dev", 0)) <= 0:
-        raise ConfigError("config key 'eval_split' is 'dev', but 'sizes.dev' gives no dev split")
-    sources = _check_datasets(config.get("sources") or [], datasets, "sources") if config.get("sources") else ()
-    stop_after = config.get("stop_after")
-    if stop_after is not None and stop_after not in STOP_AFTER:
-        raise ConfigError(f"config key 'stop_after': {stop_after!r} is not one of {', '.join(STOP_AFTER)}")
-    if (sources or eval_split != "test") and stop_after is None:
-        raise ConfigError(
-            "config keys 'sources' and 'eval_split: dev' are for testbed pilots: set 'stop_after: testbed' "
-            "(the prophet, selection and RL stages need every source scored on the test split)"
-        )
-    seeds = tuple(config.get("finetune_seeds", [0]))
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ConfigError(f"config key 'finetune_seeds' must list distinct seeds, got {list(seeds)}")
+    sources = _check_datasets(cfg.sources, datasets, "sources") if cfg.sources else ()
     return Study(
-        name=config["name"],
-        scale=scale,
+        name=cfg.name,
+        scale=cfg.scale,
         datasets=datasets,
-        seed=int(config.get("seed", 0)),
+        seed=cfg.seed,
         sizes=sizes,
         registry=registry,
         registry_overrides=overrides,
-        on_bad_rows=config.get("on_bad_rows", "error"),
-        instructions=bool(config.get("instructions", Study.instructions)),
-        model=_section(ModelSettings, config.get("model", {}), "model"),
-        compute=_section(ComputeSettings, config.get("compute", {}), "compute"),
-        image_size=int(config.get("image_size", 64)),
+        on_bad_rows=cfg.on_bad_rows,
+        instructions=cfg.instructions,
+        model=cfg.model,
+        compute=cfg.compute,
+        image_size=cfg.image_size,
+        # the keys as given (a config's own numbers, not the model's coerced ones)
         tiny_model=dict(config.get("tiny_model", {})),
-        pretrain=_section(TrainSettings, config.get("pretrain", {}), "pretrain"),
-        finetune=_section(TrainSettings, config.get("finetune", {}), "finetune"),
-        finetune_seeds=seeds,
-        evaluate=_section(EvalSettings, config.get("evaluate", {}), "evaluate"),
-        prophet=_section(ProphetSettings, prophet, "prophet"),
-        selection=selection,
-        synthetic=synthetic,
-        rl=rl,
+        pretrain=cfg.pretrain,
+        finetune=cfg.finetune,
+        finetune_seeds=cfg.finetune_seeds,
+        evaluate=cfg.evaluate,
+        prophet=prophet,
+        selection=cfg.selection,
+        synthetic=cfg.synthetic,
+        rl=cfg.rl,
         threads=dict(config.get("threads", {})),
         suite=suite,
-        web=web,
-        eval_split=eval_split,
+        web=cfg.web,
+        eval_split=cfg.eval_split,
         sources=sources,
-        stop_after=stop_after,
+        stop_after=cfg.stop_after,
         published=published,
     )
 
@@ -718,7 +657,8 @@ def where_in_files(files: list[str | Path], message: str) -> str:
 
 
 def schema_text() -> str:
-    """The config schema, shipped inside the package (works for any kind of install)."""
+    """The config schema, shipped inside the package (works for any kind of install); it is
+    generated from ``StudyConfig`` (``dataprophet.config_schema``)."""
     return resources.files("dataprophet").joinpath("schema", "config.schema.yaml").read_text()
 
 
@@ -729,6 +669,14 @@ def _coerce(value, node: dict, defs: dict):
     """``value`` with text turned into the number, boolean or null the schema asks for."""
     if "$ref" in node:
         node = defs[node["$ref"].split("/")[-1]]
+    if "anyOf" in node:  # X | None: the branch that fits the value's shape, else every type named
+        branches = [defs[n["$ref"].split("/")[-1]] if "$ref" in n else n for n in node["anyOf"]]
+        shape = "object" if isinstance(value, dict) else "array" if isinstance(value, list) else None
+        fitting = [b for b in branches if shape and b.get("type") == shape]
+        if fitting:
+            node = fitting[0]
+        else:
+            node = {"type": [t for b in branches for t in ([b["type"]] if isinstance(b.get("type"), str) else [])]}
     if isinstance(value, dict):
         props = node.get("properties", {})
         extra = node.get("additionalProperties")

@@ -54,7 +54,7 @@ def score(
         if usable <= settings.kmeans_k:
             raise ValueError(
                 f"candidate source {name!r} ({path}) has {usable} samples to use, too few for "
-                f"--kmeans-k {settings.kmeans_k} clusters; give more samples or a smaller --kmeans-k"
+                f"--kmeans_k {settings.kmeans_k} clusters; give more samples or a smaller --kmeans_k"
             )
     processor = load_processor(model, settings.max_tiles)
     limit = checks.context_limit(model)

@@ -14,7 +14,7 @@ their reason, and the log counts them by reason.
 Procedural generators (mini) write in-process. API generators (``kind: openai``) go through
 ``dataprophet.synthetic.client``: cached, retried, rate-limited. Before anything is sent the
 stage prints how many requests it would send and an estimate of their tokens; with
-``--dry-run`` it stops there, and without ``--send`` (config ``synthetic.send: true``) it
+``--dry_run true`` it stops there, and without ``--send true`` (config ``synthetic.send: true``) it
 stops there with an error, so nothing is paid for by accident.
 Reproduce: ``snakemake results/mini/data/synthetic/chart_bar.parquet`` (the rule
 ``synthesize`` calls ``dataprophet synthesize``).
@@ -130,8 +130,8 @@ def synthesize(
         return {"requests": to_send}
     if to_send and not settings.send:
         raise ValueError(
-            f"{dataset}: {to_send} API requests would be sent (estimate above); pass --send (config "
-            f"'synthetic.send: true') to send them, or --dry-run to only see the estimate"
+            f"{dataset}: {to_send} API requests would be sent (estimate above); pass --send true (config "
+            f"'synthetic.send: true') to send them, or --dry_run true to only see the estimate"
         )
     for p in planned:  # a missing key stops the stage before any request
         if p["requests"]:
