@@ -16,7 +16,7 @@ from dataprophet.cli import COMMANDS, entry_function, main
 from dataprophet.io.contract import COLUMNS
 from dataprophet.prophet.factors import FeatureSet, save_features
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["a", "b", "c", "d"]
 
 

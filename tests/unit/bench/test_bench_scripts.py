@@ -13,7 +13,7 @@ from pathlib import Path
 
 from netguard.guarded import offline_env
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _run(script: str, *args: str, tmp_path: Path) -> str:

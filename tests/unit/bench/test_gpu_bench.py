@@ -17,7 +17,7 @@ import pytest
 import torch
 from netguard.guarded import offline_env
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 CONFIG = ROOT / "config" / "models" / "internvl3_2b.json"
 BENCH = ROOT / "bench" / "gpu_step.py"
 

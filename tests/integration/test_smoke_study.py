@@ -17,7 +17,7 @@ from netguard.guarded import NETGUARD, offline_env
 from snakemake_records import finished_outputs
 from workflow_run import snakemake_command
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
 
 
