@@ -1,24 +1,24 @@
 """The calculated compute estimate (bench/compute_estimate.py): tiles from transformers' image
 processor, the per-dataset table of docs/compute_estimate.md and the uniform-tile table.
 
-Nothing here needs a GPU or the network; no model is built.
+Nothing here needs a GPU or the network; no model is built. The script runs in this process.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
-import subprocess
 import sys
 from pathlib import Path
-
-from netguard.guarded import offline_env
 
 ROOT = Path(__file__).resolve().parents[3]
 ESTIMATE = ROOT / "bench" / "compute_estimate.py"
 
 
+@functools.cache
 def _estimate_module():
+    """The script loaded once, so its cache of image-processor tile counts is shared."""
     spec = importlib.util.spec_from_file_location("compute_estimate", ESTIMATE)
     module = importlib.util.module_from_spec(spec)
     sys.modules["compute_estimate"] = module
@@ -26,15 +26,12 @@ def _estimate_module():
     return module
 
 
-def _run(*args: str, tmp_path: Path, timeout: int = 120) -> subprocess.CompletedProcess:
-    netlog = tmp_path / "network_attempts.log"
-    env = offline_env(netlog, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="", HF_HUB_OFFLINE="1")
-    result = subprocess.run(
-        [sys.executable, str(ESTIMATE), *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert not netlog.exists() or not netlog.read_text().strip(), netlog.read_text()
-    return result
+def _run(*args: str, capsys) -> str:
+    """What ``python bench/compute_estimate.py ARGS`` prints, run in this process (it only
+    calculates: no model, no network; the tests' HF_HUB_OFFLINE holds for its image processor)."""
+    capsys.readouterr()
+    _estimate_module().main(list(args))
+    return capsys.readouterr().out
 
 
 def test_the_processor_gives_one_tile_untiled_and_seven_for_a_photo_at_six():
@@ -45,18 +42,18 @@ def test_the_processor_gives_one_tile_untiled_and_seven_for_a_photo_at_six():
     assert estimate.processor_tiles(448, 448, 6) == 1  # a 1x1 grid has no thumbnail
 
 
-def test_estimate_by_dataset_uses_each_dataset_s_tiles_and_measured_sizes(tmp_path):
+def test_estimate_by_dataset_uses_each_dataset_s_tiles_and_measured_sizes(tmp_path, capsys):
     from dataprophet.data.suite import generate_splits
     from dataprophet.io.contract import write_table
 
-    out = _run(tmp_path=tmp_path, timeout=600).stdout
+    out = _run(capsys=capsys)
     # config/paper.yaml: one tile in training, up to 12 in evaluation
     assert "max_tiles 1 (training, features), eval max_tiles 12" in out and "typical sizes" in out
     assert re.search(r"docvqa\s+1700x2200\s+1\s+13\s+7\s+13\s", out), out
     assert "mixtures, selection (Table 3 left)" in out and "total (ICONS and RL not in)" in out
     for name in ("chart_bar", "doc_form"):
         write_table(generate_splits(name, {"train": 3}, seed=0)["train"], tmp_path / "data" / f"{name}.parquet")
-    measured = _run("--data", str(tmp_path / "data"), "--max-tiles", "6", tmp_path=tmp_path, timeout=600).stdout
+    measured = _run("--data", str(tmp_path / "data"), "--max-tiles", "6", capsys=capsys)
     assert "max_tiles 6" in measured and "median of" in measured
     assert re.search(r"chart_bar\s+64x64\s+1\s", measured), measured
     estimate = _estimate_module()
@@ -69,8 +66,8 @@ def test_estimate_by_dataset_uses_each_dataset_s_tiles_and_measured_sizes(tmp_pa
     assert fewer["hours"]["evaluate"][0] > 2 * one["hours"]["evaluate"][0]
 
 
-def test_uniform_tiles_print_the_calculated_table(tmp_path):
-    out = _run("--tiles", "4", tmp_path=tmp_path).stdout
+def test_uniform_tiles_print_the_calculated_table(capsys):
+    out = _run("--tiles", "4", capsys=capsys)
     assert "CALCULATED ESTIMATE (not a measurement)" in out
     assert "A100-80GB" in out and "H100 SXM" in out
     assert "samples: train / eval / features" in out and "280,000 / 210,000" in out

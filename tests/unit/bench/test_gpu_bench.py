@@ -115,6 +115,7 @@ def _run(*args: str, tmp_path: Path, timeout: int = 120) -> subprocess.Completed
     return result
 
 
+@pytest.mark.integration  # a subprocess that builds and trains a toy model
 def test_tiny_benchmark_runs_on_cpu(tmp_path):
     out = _run("--tiny", "--steps", "2", "--warmup", "1", tmp_path=tmp_path).stdout
     for key in (
