@@ -1,6 +1,6 @@
 """Every supported image-text-to-text family through the one feature path, at tiny size.
 
-Run: ``python -m pytest tests/test_proxies.py -q``.
+Run: ``python -m pytest tests/unit/model/test_proxies.py -q``.
 """
 
 from __future__ import annotations
