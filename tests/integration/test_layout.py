@@ -167,9 +167,12 @@ def _write_stage_inputs(inputs: Path, rng) -> dict:
 
 def _stage_calls(i: dict, out: Path) -> list[tuple[list[str], set[str]]]:
     """Each CPU stage's command line, in the order of the workflow, and the paths (under
-    ``out``) that it is given to write."""
-    o = f"{out}/"
-    labels, boot = '["one", "two"]', {"bootstrap": 100, "datasets": i["info"]}
+    ``out``) that it is given to write: the ground truth's stages, then the prophet's."""
+    return _truth_stage_calls(i, f"{out}/") + _prophet_stage_calls(i, f"{out}/")
+
+
+def _truth_stage_calls(i: dict, o: str) -> list[tuple[list[str], set[str]]]:
+    labels = '["one", "two"]'
     return [
         (
             _argv(
@@ -217,6 +220,12 @@ def _stage_calls(i: dict, out: Path) -> list[tuple[list[str], set[str]]]:
             _argv("heatmap", matrix=o + "a/m.csv", se=o + "a/se.csv", pdf=o + "h/1.pdf", png=o + "h/2.png"),
             {"h/1.pdf", "h/2.png"},
         ),
+    ]
+
+
+def _prophet_stage_calls(i: dict, o: str) -> list[tuple[list[str], set[str]]]:
+    boot = {"bootstrap": 100, "datasets": i["info"]}
+    return [
         (
             _argv(
                 "predict",
