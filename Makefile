@@ -20,8 +20,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# The mini study end to end, then its HTML report (every table and figure, and report/summary.md).
 study: setup
 	$(RUN) snakemake
+	$(RUN) snakemake --report results/mini/report.html
 
 smoke: setup
 	$(RUN) snakemake --configfile config/smoke.yaml
@@ -39,6 +41,7 @@ lint: setup
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) snakemake --lint
+	$(RUN) lint-imports
 
 # The declared version floors of transformers, accelerate and peft really run the code.
 floors: setup

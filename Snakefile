@@ -3,9 +3,9 @@
 #   smoke study:           snakemake --configfile config/smoke.yaml
 #   paper study (SLURM):   snakemake --configfile config/paper.yaml --workflow-profile profiles/slurm
 #   published study:       snakemake --configfile config/published.yaml   (seconds: Table 1 from
-#                          the paper's printed matrices, no model; workflow/rules/published.smk)
+#                          the paper's printed matrices, no model; workflow/rules/analysis.smk)
 # Every output goes under results/<study name>/. Each rule calls the `dataprophet` command of
-# the same name (README, "Architecture").
+# the same name (docs/architecture.md).
 
 import os
 from typing import get_args
@@ -62,8 +62,8 @@ include: "workflow/rules/common.smk"
 
 if STUDY.published:
 
-    # The paper's printed matrices: no model stage is planned.
-    include: "workflow/rules/published.smk"
+    # The paper's printed matrices: no model stage is planned, only the analysis rules.
+    include: "workflow/rules/analysis.smk"
 
     report: "workflow/report/workflow.rst"
 
@@ -73,14 +73,13 @@ if STUDY.published:
 
 else:
 
+    # One rule file per package of src/dataprophet, holding that package's stage rules.
     include: "workflow/rules/data.smk"
-    include: "workflow/rules/base.smk"
-    include: "workflow/rules/finetune.smk"
-    include: "workflow/rules/evaluate.smk"
-    include: "workflow/rules/groundtruth.smk"
+    include: "workflow/rules/model.smk"
+    include: "workflow/rules/truth.smk"
     include: "workflow/rules/prophet.smk"
-    include: "workflow/rules/rank.smk"
-    include: "workflow/rules/select.smk"
+    include: "workflow/rules/analysis.smk"
+    include: "workflow/rules/selection.smk"
 
     if STUDY.synthetic_enabled:
 

@@ -95,7 +95,7 @@ def _resident_mb() -> float:
 
 def _run(how: str, pool: str, target: str, k: int, rows: int, queue) -> None:
     from dataprophet.prophet.factors import load_features
-    from dataprophet.selection.allocation import select_top_k
+    from dataprophet.selection.budget import select_top_k
     from dataprophet.selection.select_samples import sample_factors, stream_factors
 
     goal = load_features(target, "target")

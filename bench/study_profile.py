@@ -14,7 +14,7 @@ start-up share; it is an estimate, since a running job shares the page cache wit
 
 Reproduce (on a finished mini study; runs in about a minute, no GPU):
     python bench/study_profile.py --results results/mini --config config/config.yaml
-The numbers in the README's "Compute budget" were printed by that command on the 2-core
+The numbers in docs/results.md, "Compute budget", were printed by that command on the 2-core
 development machine.
 """
 

@@ -4,6 +4,7 @@ every stage writes exactly the output paths it is given (fast, no model)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -20,14 +21,26 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["a", "b", "c", "d"]
 
 
-def _rules() -> dict[str, str]:
-    """{rule name: its shell command} over every rule file."""
-    rules = {}
+def _rule_files() -> list[tuple[str, str, str]]:
+    """(rule file name without .smk, rule name, its shell command) over every rule file."""
+    rules = []
     for path in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
         for match in re.finditer(r"^\s*rule (\w+):\n(.*?)(?=^\s*rule \w+:|\Z)", path.read_text(), flags=re.M | re.S):
             shell = re.search(r"shell:\s*\n\s*(\"[^\n]*)", match.group(2))
-            rules[match.group(1)] = shell.group(1) if shell else ""
+            rules.append((path.stem, match.group(1), shell.group(1) if shell else ""))
     return rules
+
+
+def _rules() -> dict[str, str]:
+    """{rule name: its shell command} over every rule file."""
+    return {rule: shell for _, rule, shell in _rule_files()}
+
+
+def _command(shell: str) -> str:
+    """The dataprophet command a rule's shell line calls."""
+    command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)
+    assert command, f"no dataprophet command in {shell}"
+    return command.group(1)
 
 
 def test_every_rule_calls_the_command_and_module_of_its_own_name():
@@ -73,10 +86,37 @@ def test_every_rule_calls_the_command_and_module_of_its_own_name():
         "web",
     } == set(rules)
     for rule, shell in rules.items():
-        command = re.match(r'"(?:dataprophet|\{params\.launch\}) ([\w-]+) ', shell)
-        assert command, f"rule {rule} does not call a dataprophet command: {shell}"
+        command = _command(shell)
         stage = rule.removeprefix("proxy_")
-        assert command.group(1).replace("-", "_") == stage, f"rule {rule} calls dataprophet {command.group(1)}"
+        assert command.replace("-", "_") == stage, f"rule {rule} calls dataprophet {command}"
+
+
+def test_one_rule_file_per_package_holds_exactly_that_packages_stage_rules():
+    """workflow/rules/<package>.smk for each package of src/dataprophet that has stage modules,
+    plus common.smk (helpers, no rule); each rule calls a command whose stage module lives in
+    the package that names its file."""
+    packages = {module.split(".")[1] for module, _ in COMMANDS.values()}
+    files = {path.stem for path in (ROOT / "workflow" / "rules").glob("*.smk")}
+    assert files == packages | {"common"}
+    for file, rule, shell in _rule_files():
+        module, _ = COMMANDS[_command(shell)]
+        assert module.split(".")[1] == file, f"rule {rule} in {file}.smk runs {module}"
+    assert "common" not in {file for file, _, _ in _rule_files()}
+
+
+def test_no_library_module_is_named_like_a_stage_module_beside_it():
+    """Stage modules are named by their command, library modules by what they hold: in one
+    package, no library module's name begins with a stage module's name or shares its first
+    five letters (``rank`` beside ``ranking``, ``allocate`` beside ``allocation``)."""
+    stages = {module for module, _ in COMMANDS.values()}
+    for package in sorted({module.rsplit(".", 1)[0] for module in stages}):
+        folder = ROOT / "src" / Path(*package.split("."))
+        names = {path.stem for path in folder.glob("*.py") if path.stem != "__init__"}
+        stage_names = {name for name in names if f"{package}.{name}" in stages}
+        for library in sorted(names - stage_names):
+            for stage in stage_names:
+                common = len(os.path.commonprefix([library, stage]))
+                assert common < min(len(stage), 5), f"{package}: library {library} beside stage {stage}"
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from workflow_run import ROOT, snakemake_command
 
-from dataprophet.analysis import paper
+from dataprophet import paper
 from dataprophet.analysis.published_matrices import published_matrices
 from dataprophet.analysis.published_summary import mark
-from dataprophet.analysis.ranking import MatrixError
 from dataprophet.cli import main
 from dataprophet.config import load_study
+from dataprophet.io.matrices import MatrixError
 from dataprophet.settings import ConfigError, PublishedMatricesSettings
 
 CONFIG = ROOT / "config" / "published.yaml"

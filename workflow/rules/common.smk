@@ -94,7 +94,7 @@ def prophet_outputs():
     ]
 
 
-# Data selection (workflow/rules/select.smk).
+# Data selection (workflow/rules/selection.smk).
 ALLOCATION_WEIGHTS = {
     "dataprophet": f"{R}/tables/metric.csv",
     "oracle": f"{R}/tables/delta.csv",
@@ -209,7 +209,7 @@ CONDA_ENV = os.path.join(workflow.basedir, "envs", "dataprophet.yaml")
 os.environ.setdefault("DATAPROPHET_SRC", workflow.basedir)
 
 
-# The published study (workflow/rules/published.smk): the paper's printed matrices, no model.
+# The published study (the first branch of workflow/rules/analysis.smk): the paper's printed matrices, no model.
 def published_outputs():
     return [
         f"{R}/tables/delta.csv",

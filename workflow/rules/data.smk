@@ -4,6 +4,9 @@
 #          ids are kept in data/ids/ (not a rule output, so a rerun reuses them instead of
 #          deleting them); check_data first: every hand-fetched file the study reads is in
 #          place (or the run stops, listing each one, before any download or GPU job)
+#   extend: more samples past the train/test tables (source pools, target validation), for the
+#          selection stages
+
 
 if STUDY.scale == "mini":
 
@@ -99,3 +102,22 @@ else:
             "--train {output.train} --test {output.test} --train-ids {params.train_ids} "
             "--test-ids {params.test_ids} --rejects {output.rejects} --sizes-report {output.sizes} "
             "{params.settings} > {log} 2>&1"
+
+
+rule extend:
+    conda:
+        CONDA_ENV
+    input:
+        train=f"{R}/data/train/{{dataset}}.parquet",
+        test=f"{R}/data/test/{{dataset}}.parquet",
+    output:
+        pool=f"{R}/data/pool/{{dataset}}.parquet",
+        val=f"{R}/data/val/{{dataset}}.parquet",
+    params:
+        source=EXTEND_SOURCE,
+        settings=lambda wc: to_flags(STUDY.extend_settings(wc.dataset)),
+    log:
+        f"{R}/logs/extend/{{dataset}}.log",
+    shell:
+        "dataprophet extend --dataset {wildcards.dataset} --train {input.train} --test {input.test} "
+        "--pool {output.pool} --val {output.val} {params.source} {params.settings} > {log} 2>&1"

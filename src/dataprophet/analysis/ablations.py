@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from dataprophet.analysis import paper
-from dataprophet.analysis.ranking import tau_report
+from dataprophet import paper
+from dataprophet.analysis.matrix_pairs import defined_truth, scores_from, tau_options
 from dataprophet.io.atomic import write_csv
-from dataprophet.prophet.baselines import own_source_first, source_main_effect
 from dataprophet.prophet.factors import ABLATIONS, factor_columns, family_baseline, metric_matrix
 from dataprophet.settings import AblationSettings
+from dataprophet.stats.baselines import own_source_first, source_main_effect
+from dataprophet.stats.kendall import tau_report
 
 FAMILY_BASELINE = "task family (same family = 1)"
 OWN_SOURCE_BASELINE = "own source first, the rest tied"
@@ -149,8 +150,6 @@ def ablations(
 ) -> pd.DataFrame:
     """The ablation table (CSV) of the factors in ``terms`` against the Delta in ``truth``; with
     ``metric`` instead (the published study: an M matrix, no factors), M and the baselines."""
-    from dataprophet.analysis.rank import defined_truth, scores_from, tau_options
-
     delta = defined_truth(pd.read_csv(truth, index_col=0))
     scores = scores_from(delta, terms, metric) if metric is not None else None
     if terms is None and metric is None:

@@ -1,6 +1,6 @@
 """Stage ``figures``: every figure of a study redrawn from its stored tables, nothing else.
 
-Change a plot (colours, labels, the code in ``analysis.plots``) and run ``snakemake figures``:
+Change a plot (colours, labels, the code in ``dataprophet.plots``) and run ``snakemake figures``:
 the figures are drawn again from the tables already on disk, with the same titles as the
 stages that first drew them, and no table, model or feature is read for writing or touched.
 The rule has no outputs, so Snakemake runs it whenever it is asked for and never reruns
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dataprophet.analysis.plots import delta_heatmap, metric_heatmap, tau_by_target
-from dataprophet.analysis.ranking import read_matrix
+from dataprophet.io.matrices import read_matrix
+from dataprophet.plots import delta_heatmap, metric_heatmap, tau_by_target
 from dataprophet.settings import FiguresSettings
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dataprophet.analysis.plots import delta_heatmap, published_heatmap
-from dataprophet.analysis.ranking import read_matrix
+from dataprophet.io.matrices import read_matrix
+from dataprophet.plots import delta_heatmap, published_heatmap
 from dataprophet.settings import HeatmapSettings
 
 

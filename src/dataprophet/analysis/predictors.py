@@ -27,12 +27,13 @@ from pathlib import Path
 import pandas as pd
 
 from dataprophet.analysis.cost import ICONS_STAGES, PROPHET_STAGES, TRUTH_STAGES, stage_seconds
-from dataprophet.analysis.rank import defined_truth, tau_options
-from dataprophet.analysis.ranking import read_matrix, tau_report
+from dataprophet.analysis.matrix_pairs import defined_truth, tau_options
 from dataprophet.io.atomic import write_csv
-from dataprophet.prophet.baselines import own_source_first
+from dataprophet.io.matrices import read_matrix
 from dataprophet.prophet.factors import family_baseline
 from dataprophet.settings import PredictorsSettings
+from dataprophet.stats.baselines import own_source_first
+from dataprophet.stats.kendall import tau_report
 
 KEYS = ("tau_tgt", "tau_tgt_low", "tau_tgt_high", "tau_src", "tau_src_low", "tau_src_high", "tau")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis.paper import paper_name
-from dataprophet.analysis.ranking import MatrixError, read_matrix
 from dataprophet.io.atomic import write_csv
+from dataprophet.io.matrices import MatrixError, read_matrix
+from dataprophet.paper import paper_name
 from dataprophet.settings import PublishedMatricesSettings
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis import paper
+from dataprophet import paper
 from dataprophet.analysis.ablations import FAMILY_BASELINE, MAIN_EFFECT_BASELINE, OWN_SOURCE_BASELINE
 from dataprophet.io.atomic import atomic_path
 from dataprophet.settings import PublishedSummarySettings

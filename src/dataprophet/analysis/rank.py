@@ -9,36 +9,16 @@ Reproduce: ``snakemake results/mini/tables/tau.csv`` (the rule ``rank`` calls ``
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 
 from dataprophet.analysis.ablations import paper_comparison
-from dataprophet.analysis.plots import tau_by_target
-from dataprophet.analysis.ranking import align, format_summary, read_matrix, tau_report
+from dataprophet.analysis.matrix_pairs import defined_truth, scores_from, tau_options
 from dataprophet.io.atomic import write_csv, write_json
-from dataprophet.prophet.factors import metric_matrix
-from dataprophet.settings import RankSettings, TauSettings
-
-
-def tau_options(settings: TauSettings) -> dict:
-    """The keyword arguments of ``tau_report`` that the settings fix."""
-    return {
-        "variant": settings.variant,
-        "exclude_diagonal": settings.exclude_diagonal,
-        "n_boot": settings.bootstrap,
-        "seed": settings.seed,
-    }
-
-
-def defined_truth(delta: pd.DataFrame) -> pd.DataFrame:
-    """Drop targets whose Delta is undefined (zero base score), saying so."""
-    undefined = [t for t in delta.columns if delta[t].isna().any()]
-    if undefined:
-        print(f"note: Delta undefined (zero base score) on {undefined}; left out of the ranking", file=sys.stderr)
-        delta = delta.drop(columns=undefined)
-    return delta
+from dataprophet.plots import tau_by_target
+from dataprophet.settings import RankSettings
+from dataprophet.stats.kendall import format_summary, tau_report
 
 
 def noise_ceiling(path: Path) -> dict:
@@ -48,17 +28,6 @@ def noise_ceiling(path: Path) -> dict:
     if "ceiling_tau_tgt" not in payload:
         return {}
     return {"noise_ceiling_tau_tgt": payload["ceiling_tau_tgt"], "noise_ceiling_tau_src": payload["ceiling_tau_src"]}
-
-
-def scores_from(truth: pd.DataFrame, terms: Path | None, metric: Path | None) -> pd.DataFrame:
-    """M(s->t) on ``truth``'s labels: recomputed from the stored factors (``terms``), or read
-    as a finished matrix (``metric``: the published study's, which has no factors); exactly
-    one of the two."""
-    if (terms is None) == (metric is None):
-        raise ValueError("give exactly one of --terms (stored factors) and --metric (an M matrix)")
-    if terms is not None:
-        return metric_matrix(pd.read_csv(terms)).loc[truth.index, truth.columns]
-    return align(truth, read_matrix(metric), ("truth", str(metric)))
 
 
 def rank(

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis import paper
+from dataprophet import paper
 from dataprophet.io.atomic import atomic_path
 from dataprophet.settings import SummarySettings
 
@@ -138,7 +138,7 @@ REAL_NOTE = [
 ]
 SYNTHETIC_NOTE = [
     "The paper's synthetic averages agree with its rows. Its pool was written by GPT-5 and Gemini 2.5 Pro;",
-    "a mini study's by two rule-based stand-ins (README, \"The synthetic pool\"). The base model's scores",
+    "a mini study's by two rule-based stand-ins (docs/usage.md, \"The synthetic pool\"). The base model's scores",
     "are beside the real-data table (`selection/table_real.csv`).",
     "",
 ]

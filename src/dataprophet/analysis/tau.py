@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from dataprophet.analysis.rank import tau_options
-from dataprophet.analysis.ranking import MatrixError, format_summary, read_matrix, tau_report
+from dataprophet.analysis.matrix_pairs import tau_options
+from dataprophet.io.matrices import MatrixError, read_matrix
 from dataprophet.settings import TauSettings
+from dataprophet.stats.kendall import format_summary, tau_report
 
 
 def tau(truth: Path, scores: Path, settings: TauSettings) -> dict:

@@ -16,7 +16,7 @@ question alone.
 Multiple choice asks for the option's text, not its letter as lmms-eval's multiple-choice
 tasks do, because the fine-tuning target of a multiple-choice row is the correct option's
 text and training and evaluation must share one prompt; evaluation accepts a letter too
-(``truth.scoring.extract_answer``).
+(``answer_scoring.extract_answer``).
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
+from dataprophet.answer_scoring import SCORERS
 from dataprophet.data.adapters import ADAPTERS, OPTIONAL_FIELDS
 from dataprophet.data.families import FAMILIES
-from dataprophet.truth.scoring import SCORERS
 
 # The paper's order (docs/method.md, section 1): family by family.
 PAPER_ORDER = (

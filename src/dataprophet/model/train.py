@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from dataprophet.config import TrainSettings
 from dataprophet.io.atomic import atomic_dir
 from dataprophet.model.encoding import EncodedDataset, TrainCollator
+from dataprophet.settings import TrainSettings
 
 
 def apply_freezing(model, settings: TrainSettings) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dataprophet.analysis.plots import metric_heatmap
 from dataprophet.io.atomic import write_csv
+from dataprophet.plots import metric_heatmap
 from dataprophet.prophet.factors import load_features, metric_matrix, prophet_terms
 from dataprophet.settings import PredictSettings
 

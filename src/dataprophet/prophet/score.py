@@ -1,6 +1,6 @@
 """Command ``score``: rank your own candidate source datasets for your target, training-free.
 
-Inputs are contract ``.parquet`` tables or folders with ``data.jsonl`` (README, "Choosing
+Inputs are contract ``.parquet`` tables or folders with ``data.jsonl`` (docs/usage.md, "Choosing
 data for your own target"). Every file is checked for what it means before the model is
 loaded (``data.userdata``), and prompts against the model's context; the ranking carries a
 ``warnings`` column for sources whose numbers look broken (``prophet.checks``), also

@@ -2,10 +2,10 @@
 
 Each prompt is a chat turn holding the image and the question; for each prompt the policy
 samples ``num_generations`` answers, and each answer is rewarded with the target's own
-scorer (``truth.scoring.score``: exact match, ANLS, ROUGE-L, ... as the dataset's ``metric``
+scorer (``answer_scoring.score``: exact match, ANLS, ROUGE-L, ... as the dataset's ``metric``
 says) on the answer text, as the evaluation scores it. TRL's ``GRPOTrainer`` does the rest:
 group-normalised advantages, the clipped objective and the KL term (``GrpoSettings`` maps
-verl's Qwen2.5-VL example onto TRL's options; README, "RL with GRPO").
+verl's Qwen2.5-VL example onto TRL's options; docs/usage.md, "RL with GRPO").
 
 Checkpoints go to ``checkpoints``/ every ``save_steps``; a killed job resumes from the last
 complete one. The trained weights (a LoRA adapter, or the full model) go to ``out``/ with
@@ -27,12 +27,12 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from dataprophet.answer_scoring import score_reply
 from dataprophet.data.instructions import prompt_texts
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import decode_image, read_table
 from dataprophet.model.encoding import chat_messages
 from dataprophet.settings import GrpoSettings
-from dataprophet.truth.scoring import score_reply
 
 # Columns of the reward curve, from TRL's log (name in the log -> column).
 CURVE = {
@@ -252,6 +252,6 @@ def run_grpo(base, prompts, out, curve, checkpoints, settings: GrpoSettings, thr
 
 
 def _scorers() -> set[str]:
-    from dataprophet.truth.scoring import SCORERS
+    from dataprophet.answer_scoring import SCORERS
 
     return set(SCORERS)

@@ -6,12 +6,12 @@ every dataset:
 * ``equal``: the budget split equally over the datasets (largest remainder), drawn from each
   dataset's train table;
 * ``dataprophet``: split by one weight per source, each target's column of M turned into
-  shares and averaged over the targets (``selection.allocation.pooled_weights``; the paper
+  shares and averaged over the targets (``selection.budget.pooled_weights``; the paper
   does not state its rule), then Algorithm 1's rounding and pool caps;
 * ``random_synthetic``: a seeded random draw from the synthetic pool;
 * ``dataprophet_synthetic``: the pool pairs with the highest per-sample score pooled over
   every target (each target's m(u) over its pool mean, averaged;
-  ``selection.allocation.pooled_sample_scores``).
+  ``selection.budget.pooled_sample_scores``).
 
 Draws from a train table are seeded per source as the selection mixtures' are
 (``selection.mixture``). Writes ``out``/<run>.parquet (contract rows, the prompts and their
@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis.ranking import read_matrix
 from dataprophet.io.atomic import write_csv
 from dataprophet.io.contract import read_rows, read_table, table_columns, write_table
-from dataprophet.selection.allocation import allocate, pooled_sample_scores, pooled_weights, select_top_k
+from dataprophet.io.matrices import read_matrix
+from dataprophet.selection.budget import allocate, pooled_sample_scores, pooled_weights, select_top_k
 from dataprophet.selection.mixture import draw_mixture
 from dataprophet.settings import RlPromptsSettings
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis import paper
-from dataprophet.analysis.plots import _save
+from dataprophet import paper
 from dataprophet.io.atomic import write_csv
+from dataprophet.plots import save_figure
 from dataprophet.settings import RlTableSettings
 
 
@@ -77,7 +77,7 @@ def draw_curves(curves: dict[str, pd.DataFrame], pdf: Path, png: Path) -> None:
     ax.set_ylabel("mean reward (target scorer, 0-1)")
     ax.set_title("RL reward per step (the paper's Table 4 runs)")
     ax.legend(fontsize=7)
-    _save(fig, pdf, png)
+    save_figure(fig, pdf, png)
     plt.close(fig)
 
 

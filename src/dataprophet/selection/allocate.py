@@ -1,7 +1,7 @@
 """Stage ``allocate``: per target, a budget of samples split over the sources.
 
 Methods: ``uniform``, ``dataprophet`` (the paper's Algorithm 1 on M(s->t)) and ``oracle``
-(on the observed Delta, negatives clipped to 0); see ``selection.allocation``.
+(on the observed Delta, negatives clipped to 0); see ``selection.budget``.
 Reproduce: ``snakemake results/mini/selection/allocation_dataprophet.csv`` (the rule
 ``allocate`` calls ``dataprophet allocate``).
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from dataprophet.analysis.ranking import read_matrix
 from dataprophet.io.atomic import write_csv
-from dataprophet.selection.allocation import allocation_table
+from dataprophet.io.matrices import read_matrix
+from dataprophet.selection.budget import allocation_table
 from dataprophet.settings import AllocateSettings
 
 

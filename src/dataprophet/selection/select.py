@@ -3,7 +3,7 @@
 The study's own code path, on your data: DataProphet scores each candidate source against
 the target (``dataprophet score``), Algorithm 1 splits the budget over the sources in
 proportion to M (``--method uniform``: equally), capped by what each source holds with the
-excess handed on by weight (``selection.allocation``), and the samples are drawn with the
+excess handed on by weight (``selection.budget``), and the samples are drawn with the
 seed (``selection.mixture``). Written to the ``out`` folder:
 
 * ``mixture.parquet``: the contract table to fine-tune on;
@@ -31,7 +31,7 @@ import pandas as pd
 
 from dataprophet.data.userdata import load_user_dataset
 from dataprophet.io.atomic import atomic_dir, write_csv
-from dataprophet.selection.allocation import allocate
+from dataprophet.selection.budget import allocate
 from dataprophet.selection.mixture import draw_mixture, write_mixture
 from dataprophet.settings import ScoreSettings, SelectSettings
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from dataprophet.io.atomic import write_csv
 from dataprophet.prophet.factors import CHUNK_ROWS, FeatureSet, iter_features, load_features, perplexity
-from dataprophet.selection.allocation import per_sample_scores, select_top_k
+from dataprophet.selection.budget import per_sample_scores, select_top_k
 from dataprophet.settings import SelectSamplesSettings
 
 FACTOR_COLUMNS = ("qsim", "asim", "isim", "ppl_sample", "ppl_target", "m")

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis import paper
-from dataprophet.analysis.plots import _save
+from dataprophet import paper
 from dataprophet.io.atomic import write_csv
+from dataprophet.plots import save_figure
 from dataprophet.settings import SelectionTableSettings
 
 SHARED = ("uniform", "icons_consensus")  # one mixture for every target, saved as <method>/all
@@ -128,7 +128,7 @@ def draw(table: pd.DataFrame, pdf: Path, png: Path, title: str) -> None:
     ax.set_title(title)
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     ax.legend(fontsize=7, ncols=3)
-    _save(fig, pdf, png)
+    save_figure(fig, pdf, png)
     plt.close(fig)
 
 

@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis import paper
+from dataprophet import paper
 from dataprophet.io.atomic import atomic_path, write_csv
 from dataprophet.io.contract import ContractError, read_rows, read_table, write_table
 from dataprophet.prophet.factors import FeatureSet, load_features
-from dataprophet.selection.allocation import select_top_k
+from dataprophet.selection.budget import select_top_k
 from dataprophet.selection.select_samples import stream_factors
 from dataprophet.settings import SyntheticSelectSettings
 

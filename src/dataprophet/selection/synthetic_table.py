@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dataprophet.analysis import paper
+from dataprophet import paper
 from dataprophet.io.atomic import write_csv
 from dataprophet.selection.selection_table import draw, paper_side, read_scores, real_table
 from dataprophet.settings import SyntheticTableSettings

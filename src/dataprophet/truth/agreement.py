@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataprophet.analysis.ranking import matrix_spearman, per_source_tau, per_target_tau
 from dataprophet.io.atomic import write_csv, write_json
 from dataprophet.settings import AgreementSettings
+from dataprophet.stats.kendall import matrix_spearman, per_source_tau, per_target_tau
 
 
 def mean_over_seeds(deltas: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from dataprophet.answer_scoring import aggregate, score_reply
 from dataprophet.data.instructions import prompt_texts
 from dataprophet.io.atomic import atomic_path, write_json
 from dataprophet.io.contract import decode_image, read_table
@@ -21,7 +22,6 @@ from dataprophet.io.progress import batch_starts
 from dataprophet.model.encoding import chat_prompt, end_of_turn_ids
 from dataprophet.model.modeling import load_base, load_finetuned, load_processor, set_threads
 from dataprophet.settings import EvalSettings
-from dataprophet.truth.scoring import aggregate, score_reply
 
 
 @torch.no_grad()

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from dataprophet.analysis.ranking import per_target_tau
 from dataprophet.io.atomic import write_csv, write_json
 from dataprophet.io.contract import read_table
-from dataprophet.prophet.baselines import source_main_effect
 from dataprophet.settings import TestbedSettings
+from dataprophet.stats.baselines import source_main_effect
+from dataprophet.stats.kendall import per_target_tau
 from dataprophet.truth.groundtruth import transfer_summary
 
 # The paper's own heatmap (Figure 2 of the paper, see docs/paper.md, section 2.2): every

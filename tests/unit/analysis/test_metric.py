@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataprophet.analysis.ranking import MatrixError, bootstrap_ci, tau_report
+from dataprophet.io.matrices import MatrixError
 from dataprophet.prophet.factors import (
     ABLATIONS,
     FACTORS,
@@ -25,6 +25,7 @@ from dataprophet.prophet.factors import (
     sample_vectors,
     save_features,
 )
+from dataprophet.stats.kendall import bootstrap_ci, tau_report
 
 
 def unit_rows(rng, n, d, shift=None):

@@ -1,4 +1,4 @@
-"""docs/paper.md and analysis/paper.py hold the same printed numbers: every per-dataset row and
+"""docs/paper.md and paper.py hold the same printed numbers: every per-dataset row and
 every printed average of the page's Tables 1-4 equals the constant in paper.py, and every
 "mean of the rows" the page states is the mean of its own rows (fast, no model)."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dataprophet.analysis import paper
+from dataprophet import paper
 
 PAGE = Path(__file__).resolve().parents[3] / "docs" / "paper.md"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dataprophet.answer_scoring import SCORERS
 from dataprophet.data.generate import generate
 from dataprophet.data.instructions import BY_METRIC, SHORT, instruction_for, prompt_texts, with_instruction
 from dataprophet.data.registry import RegistryError, load_registry, override
@@ -15,7 +16,6 @@ from dataprophet.data.suite import generate_splits
 from dataprophet.io.contract import read_table, write_table
 from dataprophet.settings import GenerateSettings, SynthesizeSettings
 from dataprophet.synthetic.synthesize import synthesize
-from dataprophet.truth.scoring import SCORERS
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from dataprophet.answer_scoring import SCORERS, score
 from dataprophet.data.adapters import (
     ADAPTERS,
     AdapterError,
@@ -37,7 +38,6 @@ from dataprophet.data.sampling import (
 )
 from dataprophet.data.suite import FAMILIES
 from dataprophet.io.contract import ContractError, validate_records
-from dataprophet.truth.scoring import SCORERS, score
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = ROOT / "config" / "datasets"

@@ -19,7 +19,7 @@ from dataprophet.io.contract import read_table, write_table
 from dataprophet.rl.grpo import run_grpo, target_score
 from dataprophet.rl.rl_prompts import rl_prompts
 from dataprophet.rl.rl_table import build_table, paper_side
-from dataprophet.selection.allocation import AllocationError, pooled_sample_scores, pooled_weights
+from dataprophet.selection.budget import AllocationError, pooled_sample_scores, pooled_weights
 from dataprophet.settings import ConfigError, GrpoSettings, RlPromptsSettings, to_flags
 
 NAMES = ["count_shapes", "chart_bar", "ocr_cover"]

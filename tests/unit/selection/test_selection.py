@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataprophet.selection.allocation import (
+from dataprophet.selection.budget import (
     METHODS,
     AllocationError,
     AllocationWarning,

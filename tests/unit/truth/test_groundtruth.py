@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataprophet.analysis.ranking import MatrixError, per_source_tau, per_target_tau
+from dataprophet.io.matrices import MatrixError
+from dataprophet.stats.kendall import per_source_tau, per_target_tau
 from dataprophet.truth.agreement import leave_one_out, mean_over_seeds, pair_agreement, split_half
 from dataprophet.truth.groundtruth import delta_matrix, score_table, transfer_summary
 

@@ -1,4 +1,4 @@
-"""Hand-worked cases for the answer scorers in dataprophet.truth.scoring."""
+"""Hand-worked cases for the answer scorers in dataprophet.answer_scoring."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dataprophet.truth.scoring import (
+from dataprophet.answer_scoring import (
     GENERATION_METRICS,
     ROUGE_USE_STEMMER,
     SCORERS,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataprophet.prophet.baselines import own_source_first, source_main_effect
+from dataprophet.stats.baselines import own_source_first, source_main_effect
 from dataprophet.truth.testbed import constant_share, model_label, own_source_best, regime
 
 NAMES = ["a", "b", "c"]

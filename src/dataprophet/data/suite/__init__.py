@@ -13,9 +13,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dataprophet.answer_scoring import SCORERS
 from dataprophet.data.families import FAMILIES
 from dataprophet.data.suite import chart, counting, document, general, mapmath, ocr, spatial
-from dataprophet.truth.scoring import SCORERS
 
 # Scorer names a dataset may use: exactly the scorers the evaluation stage knows.
 METRICS: frozenset[str] = frozenset(SCORERS)

@@ -1,7 +1,6 @@
-# Stage "select": data selection under a fixed budget, trained and scored (the paper's Table 3,
+# Package "selection": data selection under a fixed budget, trained and scored (the paper's Table 3,
 # left half). Per configured target, one mixture per method, each fine-tuned once with the
 # per-source recipe scaled to the budget and scored on its target:
-#   extend           more samples per source (pool) and validation samples per target (val)
 #   allocate         uniform (one column, "all"), dataprophet (Algorithm 1 on M), oracle (on
 #                    Delta), warmup (ICONS' uniform warm-up subset); capped by the pools
 #   mixture          the drawn rows of one allocation column, with their ids
@@ -11,25 +10,14 @@
 # The fine-tunes (ICONS' warm-up, models/ft/icons_warmup; one per mixture, models/ft/mix/<method>/<target>)
 # are jobs of the rule "finetune", and their scores (eval/mix/<method>/<target>) jobs of "evaluate".
 #   selection_table  the table beside the paper's, and its figure
-#   predictors       DataProphet, ICONS and the baselines judged alike, with their costs
-
-rule extend:
-    conda:
-        CONDA_ENV
-    input:
-        train=f"{R}/data/train/{{dataset}}.parquet",
-        test=f"{R}/data/test/{{dataset}}.parquet",
-    output:
-        pool=f"{R}/data/pool/{{dataset}}.parquet",
-        val=f"{R}/data/val/{{dataset}}.parquet",
-    params:
-        source=EXTEND_SOURCE,
-        settings=lambda wc: to_flags(STUDY.extend_settings(wc.dataset)),
-    log:
-        f"{R}/logs/extend/{{dataset}}.log",
-    shell:
-        "dataprophet extend --dataset {wildcards.dataset} --train {input.train} --test {input.test} "
-        "--pool {output.pool} --val {output.val} {params.source} {params.settings} > {log} 2>&1"
+# With a synthetic pool (synthetic.enabled; the pool itself: synthetic.smk):
+#   features          (prophet.smk) the frozen base model's features of the pool, split "synthetic"
+#   synthetic_select  DataProphet's per-sample top-K per target, the uniform draw, ICONS' warm-up
+#                     subset, and the generators' shares among the selected pairs
+#   gradients, influence (above) ICONS on the pool: synthetic_icons
+# The fine-tunes (models/ft/mix/synthetic_<method>/<target>, models/ft/synthetic_icons_warmup)
+# are jobs of the rule "finetune" and their scores jobs of "evaluate", as for real data.
+#   synthetic_table   the table beside the paper's, and its figure
 
 
 rule allocate:
@@ -159,24 +147,61 @@ rule selection_table:
         "--paper-out {output.paper} --pdf {output.pdf} --png {output.png} {params.settings} > {log} 2>&1"
 
 
-rule predictors:
-    conda:
-        CONDA_ENV
-    input:
-        truth=f"{R}/tables/delta.csv",
-        metric=f"{R}/tables/metric.csv",
-        icons=f"{R}/tables/icons_matrix.csv",
-        ceiling=f"{R}/tables/noise_ceiling.json",
-        ranked=f"{R}/tables/tau_summary.json",  # so every prophet stage's benchmark file exists
-        proxies=[f"{R}/proxies/{p}/metric.csv" for p in PROXIES],
-    output:
-        report(f"{R}/tables/predictors.csv", caption="../report/predictors.rst", category="4 Data selection"),
-    params:
-        settings=to_flags(STUDY.predictors_settings()),
-        benchmarks=f"{R}/benchmarks",
-    log:
-        f"{R}/logs/predictors.log",
-    shell:
-        "dataprophet predictors --truth {input.truth} --metric {input.metric} --icons {input.icons} "
-        "--noise-ceiling-json {input.ceiling} --benchmarks {params.benchmarks} --out {output} "
-        "--proxies {input.proxies} {params.settings} > {log} 2>&1"
+if STUDY.synthetic_enabled:
+
+    rule synthetic_select:
+        conda:
+            CONDA_ENV
+        input:
+            pool=tables("synthetic"),
+            features=feature_files("synthetic"),
+            # every target a pair is scored against: the selection targets, and all datasets for RL
+            targets=[
+                f"{R}/features/test/{t}.npz"
+                for t in dict.fromkeys([*STUDY.selection_targets, *STUDY.synthetic_select_settings().score_targets])
+            ],
+        output:
+            scores=f"{R}/selection/synthetic_scores.parquet",
+            shares=report(
+                f"{R}/selection/generator_share.csv", caption="../report/synthetic.rst", category="4 Data selection"
+            ),
+            mixtures=[
+                *expand(
+                    f"{R}/selection/mixtures/synthetic_dataprophet/{{t}}.{{ext}}",
+                    t=STUDY.selection_targets,
+                    ext=("parquet", "ids.csv"),
+                ),
+                *expand(f"{R}/selection/mixtures/synthetic_{{m}}/all.{{ext}}", m=("uniform", "warmup"), ext=("parquet", "ids.csv")),
+            ],
+        params:
+            settings=to_flags(STUDY.synthetic_select_settings()),
+            folder=lambda wc, output: os.path.dirname(os.path.dirname(output.mixtures[-1])),
+        log:
+            f"{R}/logs/synthetic_select.log",
+        benchmark:
+            f"{R}/benchmarks/synthetic_select.tsv"
+        shell:
+            "dataprophet synthetic-select --pool {input.pool} --features {input.features} --target-features {input.targets} "
+            "--mixtures {params.folder} --scores {output.scores} --shares {output.shares} {params.settings} > {log} 2>&1"
+
+
+    rule synthetic_table:
+        conda:
+            CONDA_ENV
+        input:
+            scores=synthetic_scores(),
+            base=f"{R}/eval/base/scores.json",
+        output:
+            table=report(f"{R}/selection/table_synthetic.csv", caption="../report/synthetic.rst", category="4 Data selection"),
+            paper=report(
+                f"{R}/selection/table_synthetic_paper.csv", caption="../report/synthetic.rst", category="4 Data selection"
+            ),
+            pdf=f"{R}/figures/selection_synthetic.pdf",
+            png=report(f"{R}/figures/selection_synthetic.png", caption="../report/synthetic.rst", category="4 Data selection"),
+        params:
+            settings=to_flags(STUDY.synthetic_table_settings()),
+        log:
+            f"{R}/logs/synthetic_table.log",
+        shell:
+            "dataprophet synthetic-table --scores {input.scores} --base {input.base} --out {output.table} "
+            "--paper-out {output.paper} --pdf {output.pdf} --png {output.png} {params.settings} > {log} 2>&1"

@@ -9,7 +9,8 @@ import pandas as pd
 from dataprophet.io.atomic import atomic_path
 
 
-def _save(fig, pdf: str | Path, png: str | Path) -> None:
+def save_figure(fig, pdf: str | Path, png: str | Path) -> None:
+    """Write ``fig`` to ``pdf`` and ``png`` (150 dpi, tight box), each file atomically."""
     for path, ext in ((pdf, "pdf"), (png, "png")):
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
@@ -45,7 +46,7 @@ def _heatmap(
     ax.set_ylabel(labels[1])
     ax.set_title(title)
     plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
-    _save(fig, pdf, png)
+    save_figure(fig, pdf, png)
     plt.close(fig)
 
 
@@ -127,7 +128,7 @@ def published_heatmap(matrix: pd.DataFrame, pdf: str | Path, png: str | Path, ti
     ax.set_title(title, fontweight="bold")
     plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
     plt.setp(ax.get_yticklabels(), rotation=0)
-    _save(fig, pdf, png)
+    save_figure(fig, pdf, png)
     plt.close(fig)
 
 
@@ -157,5 +158,5 @@ def tau_by_target(per_item: pd.DataFrame, summary: dict, pdf: str | Path, png: s
     ax.set_ylabel("Kendall's tau (sources ranked)")
     ax.legend(fontsize=8, loc="lower right")
     plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
-    _save(fig, pdf, png)
+    save_figure(fig, pdf, png)
     plt.close(fig)

@@ -1,6 +1,34 @@
-# Stage "ground truth": score and Delta tables per fine-tuning seed; their mean with its
-# standard error ("seed_mean") and the seed ceilings ("agreement"); the regime statistics ("testbed"); the
-# Delta heatmap.
+# Package "truth": the measured ground truth.
+# Stage "evaluate": one job per model (the base, or seed<k>/<source>) over all targets; the
+# model is loaded once.
+# Then score and Delta tables per fine-tuning seed; their mean with its standard error
+# ("seed_mean") and the seed ceilings ("agreement"); the regime statistics ("testbed").
+# The Delta heatmap is the rule "heatmap" (analysis.smk).
+
+
+rule evaluate:
+    conda:
+        CONDA_ENV
+    input:
+        unpack(evaluate_inputs),
+    output:
+        scores=f"{R}/eval/{{model}}/scores.json",
+        predictions=f"{R}/eval/{{model}}/predictions.parquet",
+    params:
+        settings=to_flags(STUDY.evaluate),
+        name=lambda wc: wc.model.split("/")[-1],
+        finetuned=lambda wc, input: f"--finetuned {input.finetuned}" if "finetuned" in input.keys() else "",
+    threads: STUDY.threads.get("evaluate", 1)
+    resources:
+        gpu=STUDY.compute.gpus_for("evaluate"),
+    log:
+        f"{R}/logs/evaluate/{{model}}.log",
+    benchmark:
+        f"{R}/benchmarks/evaluate/{{model}}.tsv"
+    shell:
+        "dataprophet evaluate --name {params.name} --base {input.base} {params.finetuned} "
+        "--targets {input.targets} --predictions {output.predictions} --scores {output.scores} "
+        "--threads {threads} {params.settings} > {log} 2>&1"
 
 
 rule groundtruth:
@@ -77,21 +105,3 @@ rule testbed:
         "dataprophet testbed --delta {input.delta} --se {input.se} --ceiling {input.ceiling} "
         "--scores {input.scores} --predictions {input.predictions} --references {input.references} "
         "--out {output.out} --shares {output.shares} {params.settings} > {log} 2>&1"
-
-
-rule heatmap:
-    conda:
-        CONDA_ENV
-    input:
-        delta=f"{R}/tables/delta.csv",
-        se=f"{R}/tables/delta_se.csv",
-    output:
-        pdf=f"{R}/figures/delta_heatmap.pdf",
-        png=report(f"{R}/figures/delta_heatmap.png", caption="../report/delta_heatmap.rst", category="1 Ground truth"),
-    params:
-        settings=to_flags(STUDY.heatmap_settings()),
-    log:
-        f"{R}/logs/heatmap.log",
-    shell:
-        "dataprophet heatmap --matrix {input.delta} --se {input.se} --pdf {output.pdf} --png {output.png} "
-        "{params.settings} > {log} 2>&1"

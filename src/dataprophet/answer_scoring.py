@@ -366,7 +366,7 @@ def multiple_choice(prediction: str, answers: list[str], choices: list[str] | No
 @cache
 def _rouge_l_scorer():
     """The one ``rouge_score`` ROUGE-L scorer, built on first use (the import pulls in nltk,
-    which every ``import dataprophet.truth.scoring`` would otherwise pay for)."""
+    which every ``import dataprophet.answer_scoring`` would otherwise pay for)."""
     from rouge_score import rouge_scorer
 
     return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=ROUGE_USE_STEMMER)
