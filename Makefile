@@ -31,9 +31,11 @@ smoke: setup
 test: setup
 	$(RUN) python -m pytest
 
-# Unit tests only (no Snakemake study, no subprocess fine-tune): the quick loop while editing.
+# Unit tests only (tests/unit; nothing marked integration: no Snakemake study, no subprocess
+# fine-tune or benchmark script), one worker per core, a test file's tests on one worker so its
+# module fixtures are built once: the quick loop while editing.
 test-fast: setup
-	$(RUN) python -m pytest -m "not integration"
+	$(RUN) python -m pytest -m "not integration" -n auto --dist loadfile
 
 lint: setup
 	$(RUN) ruff check .

@@ -3,7 +3,7 @@
 Each has its family's classes (config, model, processor, PIL image processor), a byte-level
 tokenizer trained here with the family's special tokens, and a chat template in the
 family's turn format, so the feature path meets what the released checkpoints give it.
-Used by tests/test_proxies.py (``python -m pytest tests/test_proxies.py -q``).
+Used by tests/unit/model/test_proxies.py (``python -m pytest tests/unit/model/test_proxies.py -q``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dataprophet.io.contract import read_table, write_table
 from dataprophet.settings import GenerateSettings, SynthesizeSettings
 from dataprophet.synthetic.synthesize import synthesize
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
 
 
 def test_every_metric_has_a_default_and_an_override_wins():

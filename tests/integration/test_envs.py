@@ -11,7 +11,7 @@ from pathlib import Path
 import tomllib
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Needed by the Snakemake process itself, not inside the jobs.
 NOT_IN_JOB_ENV = {"snakemake"}
 

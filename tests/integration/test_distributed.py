@@ -22,7 +22,7 @@ from dataprophet.io.contract import write_table
 from dataprophet.model.modeling import load_base, load_finetuned, save_model_dir
 from dataprophet.settings import TrainSettings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The paper recipe's shape at tiny size: full fine-tuning, vision tower and projector frozen,
 # one epoch over the data (not a step count).
 SETTINGS = TrainSettings(

@@ -22,7 +22,7 @@ from dataprophet.settings import (
     TrainSettings,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("name", ["config.yaml", "smoke.yaml"])

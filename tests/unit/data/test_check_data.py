@@ -16,7 +16,7 @@ from dataprophet.data.prepare import sample_dataset
 from dataprophet.data.registry import PAPER_ORDER, load_registry, override
 from dataprophet.settings import CheckDataSettings, PrepareSettings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = ROOT / "config" / "datasets"
 MANUAL = {"clevr_counting", "clevr_relation", "vc_gvqa", "open_spatial", "geomverse", "mapqa"}
 

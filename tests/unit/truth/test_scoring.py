@@ -7,6 +7,7 @@ import math
 import pytest
 
 from dataprophet.answer_scoring import (
+    GENERATION_METRICS,
     ROUGE_USE_STEMMER,
     SCORERS,
     UnknownMetricError,
@@ -399,7 +400,7 @@ def test_rouge_l_empty():
     assert score("rouge_l", "", [""]) == pytest.approx(0.0)  # package: empty side -> 0
 
 
-@pytest.mark.parametrize("metric", ["rouge_l", "bleu"])
+@pytest.mark.parametrize("metric", sorted(GENERATION_METRICS))
 def test_generation_metrics_validate_references(metric):
     with pytest.raises(TypeError):
         score(metric, "cat", "cat")  # type: ignore[arg-type]

@@ -202,6 +202,75 @@ def reply_for(image_key: str) -> str:
     return json.dumps([{"question": f"what is shown {image_key[:6]} {i}?", "answer": f"thing {i}"} for i in range(5)])
 
 
+def completion(n: int, model: str, action: str, key: str) -> bytes:
+    """The chat-completion body of a 200 reply: valid pairs, or the scripted malformed content."""
+    content = "this is not JSON at all" if action == "malformed" else reply_for(key)
+    content = {"null": None, "empty": ""}.get(action, content)
+    choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+    return json.dumps(
+        {
+            "id": f"c{n}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [] if action == "nochoices" else [choice],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+        }
+    ).encode()
+
+
+class ScriptedHandler(http.server.BaseHTTPRequestHandler):
+    """Answers each POST as ``api.plan`` says: ok, hang, drop, sleep, 429, 500, html or a
+    malformed 200 (malformed, null, empty, nochoices). ``api`` is set on a subclass per server."""
+
+    api: FakeApi
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status: int, payload: bytes, content_type: str = "application/json", **headers: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_POST(self):
+        api = self.api
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        url = body["messages"][0]["content"][1]["image_url"]["url"]
+        key = hashlib.sha256(url.encode()).hexdigest()
+        with api.lock:
+            api.received += 1
+            n = api.received
+            api.auth.add(self.headers.get("Authorization", ""))
+        action = api.plan(n, key)
+        if action == "hang":
+            with api.lock:
+                api.hanging += 1
+            api.release.wait(60)
+            action = "drop"
+        if action == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if action == "sleep":
+            time.sleep(2.0)
+            action = "ok"
+        if action in ("429", "500"):
+            payload = json.dumps({"error": {"message": f"scripted {action}"}}).encode()
+            self.send(int(action), payload, **({"Retry-After": "0"} if action == "429" else {}))
+            return
+        if action == "html":
+            self.send(200, b"<html><body>Please sign in</body></html>", "text/html")
+            return
+        self.send(200, completion(n, body["model"], action, key))
+        with api.lock:
+            api.answered[key] += 1
+
+
 class FakeApi:
     """An OpenAI-compatible chat endpoint on 127.0.0.1 whose behaviour per request is scripted
     by ``plan(request number, image key) -> action``."""
@@ -214,76 +283,8 @@ class FakeApi:
         self.auth: set[str] = set()
         self.release = threading.Event()
         self.hanging = 0
-        api = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                url = body["messages"][0]["content"][1]["image_url"]["url"]
-                key = hashlib.sha256(url.encode()).hexdigest()
-                with api.lock:
-                    api.received += 1
-                    n = api.received
-                    api.auth.add(self.headers.get("Authorization", ""))
-                action = api.plan(n, key)
-                if action == "hang":
-                    with api.lock:
-                        api.hanging += 1
-                    api.release.wait(60)
-                    action = "drop"
-                if action == "drop":
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                if action == "sleep":
-                    time.sleep(2.0)
-                    action = "ok"
-                if action in ("429", "500"):
-                    payload = json.dumps({"error": {"message": f"scripted {action}"}}).encode()
-                    self.send_response(int(action))
-                    if action == "429":
-                        self.send_header("Retry-After", "0")
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                    return
-                if action == "html":
-                    payload = b"<html><body>Please sign in</body></html>"
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                    return
-                content = "this is not JSON at all" if action == "malformed" else reply_for(key)
-                content = {"null": None, "empty": ""}.get(action, content)
-                payload = json.dumps(
-                    {
-                        "id": f"c{n}",
-                        "object": "chat.completion",
-                        "created": 0,
-                        "model": body["model"],
-                        "choices": []
-                        if action == "nochoices"
-                        else [
-                            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-                        ],
-                        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                with api.lock:
-                    api.answered[key] += 1
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        handler = type("Handler", (ScriptedHandler,), {"api": self})
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

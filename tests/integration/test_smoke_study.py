@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from netguard.guarded import NETGUARD, offline_env
 from snakemake_records import finished_outputs
 from workflow_run import snakemake_command
 
-ROOT = Path(__file__).resolve().parents[1]
-SMOKE = ["ocr_cover", "chart_bar", "spatial_grid", "count_shapes"]
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE_CONFIG = yaml.safe_load((ROOT / "config" / "smoke.yaml").read_text())
+SMOKE = SMOKE_CONFIG["datasets"]
 
 
 def _snakemake(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -232,9 +234,9 @@ def test_killed_snakemake_reruns_only_unfinished_jobs(tmp_path):
     assert (results / "tables" / "delta.csv").exists()
 
 
-SMOKE_BUDGET = 96  # config/smoke.yaml: selection.budget
-SMOKE_POOL = 48 + 16  # sizes.train + selection.pool_extra
-SMOKE_TARGETS = ["chart_bar", "spatial_grid"]
+SMOKE_BUDGET = SMOKE_CONFIG["selection"]["budget"]
+SMOKE_POOL = SMOKE_CONFIG["sizes"]["train"] + SMOKE_CONFIG["selection"]["pool_extra"]
+SMOKE_TARGETS = SMOKE_CONFIG["selection"]["targets"]
 
 
 @pytest.mark.integration
@@ -274,9 +276,9 @@ def test_smoke_study_trains_and_scores_every_selection_method(smoke_run):
         drawn = pd.read_csv(ids)
         assert drawn["id"].is_unique and not (set(drawn["id"]) & test_ids), ids
         if ids.parent.name.endswith("warmup"):
-            expected = 32  # selection.icons.warmup_samples, real or synthetic
+            expected = SMOKE_CONFIG["selection"]["icons"]["warmup_samples"]  # real or synthetic
         else:
-            expected = 48 if ids.parent.name.startswith("synthetic") else SMOKE_BUDGET  # synthetic.budget
+            expected = SMOKE_CONFIG["synthetic"]["budget"] if ids.parent.name.startswith("synthetic") else SMOKE_BUDGET
         assert len(drawn) == expected, ids
     paper_side = pd.read_csv(smoke_run / "selection" / "table_real_paper.csv")
     assert set(paper_side[paper_side["row"] == "chart_bar"]["paper_dataset"]) == {"ChartQA"}
@@ -469,7 +471,7 @@ def test_smoke_study_selects_from_the_synthetic_pool(smoke_run):
             )
             assert table.loc[target, method] == pytest.approx(100 * reported["scores"][target], abs=0.01)
             ids = pd.read_csv(smoke_run / "selection" / "mixtures" / f"synthetic_{method}" / f"{target}.ids.csv")
-            assert len(ids) == 48 and set(ids["part"]) == {"synthetic"}  # synthetic.budget
+            assert len(ids) == SMOKE_CONFIG["synthetic"]["budget"] and set(ids["part"]) == {"synthetic"}
     scores = pd.read_parquet(smoke_run / "selection" / "synthetic_scores.parquet")
     for target in SMOKE_TARGETS:  # DataProphet's mixture is the top of the per-sample score
         chosen = pd.read_csv(smoke_run / "selection" / "mixtures" / "synthetic_dataprophet" / f"{target}.ids.csv")
@@ -488,9 +490,10 @@ def test_smoke_study_post_trains_with_grpo_and_scores_every_run(smoke_run):
     for target in SMOKE:  # no RL is the RL model before RL: here the study's base
         assert table.loc[target, "no_rl"] == pytest.approx(100 * base[target], abs=0.01)
     alloc = pd.read_csv(smoke_run / "rl" / "allocation.csv", index_col=0)
-    assert (alloc["equal"] == 8).all() and alloc["dataprophet"].sum() == 32  # rl.prompts_per_dataset x 4
+    per_dataset = SMOKE_CONFIG["rl"]["prompts_per_dataset"]
+    assert (alloc["equal"] == per_dataset).all() and alloc["dataprophet"].sum() == per_dataset * len(SMOKE)
     for run in table.columns[1:]:
-        assert len(pd.read_csv(smoke_run / "rl" / "prompts" / f"{run}.ids.csv")) == 32
+        assert len(pd.read_csv(smoke_run / "rl" / "prompts" / f"{run}.ids.csv")) == per_dataset * len(SMOKE)
         curve = pd.read_csv(smoke_run / "rl" / "curves" / f"{run}.csv")
         assert len(curve) == 3 and curve["reward"].between(0, 1).all()  # rl.grpo.max_steps, one log per step
         assert (smoke_run / "models" / "rl" / run / "adapter_model.safetensors").exists()
@@ -551,7 +554,7 @@ def test_summary_puts_each_paper_number_beside_ours(smoke_run):
 @pytest.mark.integration
 def test_provenance_records_config_versions_commit_and_machine(smoke_run):
     record = json.loads((smoke_run / "provenance.json").read_text())
-    assert record["study"] == "smoke" and record["config"]["selection"]["budget"] == 96
+    assert record["study"] == "smoke" and record["config"]["selection"]["budget"] == SMOKE_BUDGET
     assert record["packages"]["torch"] and record["packages"]["transformers"]
     assert record["seeds"]["finetune"] == [0, 1]
     assert set(record["git"]) >= {"commit", "dirty"}

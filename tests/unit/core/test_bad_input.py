@@ -362,7 +362,7 @@ def test_selection_budget_in_config_is_checked_before_any_job(tmp_path):
 
     from dataprophet.config import ConfigError, load_study
 
-    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "smoke.yaml").read_text())
+    raw = yaml.safe_load((Path(__file__).resolve().parents[3] / "config" / "smoke.yaml").read_text())
     raw["selection"] = {"budget": 3}
     with pytest.raises(
         ConfigError, match=r"'selection.budget': a budget of 3 samples is smaller than the number of sources \(4\)"
@@ -406,7 +406,7 @@ def test_selection_config_errors_name_the_key_before_any_job(selection, message)
 
     from dataprophet.config import ConfigError, load_study, validate_against_schema
 
-    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "smoke.yaml").read_text())
+    raw = yaml.safe_load((Path(__file__).resolve().parents[3] / "config" / "smoke.yaml").read_text())
     raw["selection"] = {**raw["selection"], **selection}
     with pytest.raises(ConfigError, match=message):
         validate_against_schema(raw)
@@ -455,7 +455,7 @@ def test_a_broken_yaml_config_names_file_line_and_column(tmp_path):
 def test_a_negative_seed_is_refused_at_load_naming_key_file_and_line(tmp_path, capsys):
     from dataprophet.config import ConfigError, load_study_file
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[3]
     path = tmp_path / "study.yaml"
     path.write_text((root / "config" / "smoke.yaml").read_text() + "finetune_seeds: [0, -1]\n")
     line = len(path.read_text().splitlines())

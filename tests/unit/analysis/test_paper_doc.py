@@ -12,7 +12,7 @@ import pytest
 
 from dataprophet import paper
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "paper.md"
+PAGE = Path(__file__).resolve().parents[3] / "docs" / "paper.md"
 
 
 def _section(text: str, heading: str) -> str:

@@ -39,7 +39,7 @@ from dataprophet.data.sampling import (
 from dataprophet.data.suite import FAMILIES
 from dataprophet.io.contract import ContractError, validate_records
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = ROOT / "config" / "datasets"
 _spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
 fixtures = importlib.util.module_from_spec(_spec)

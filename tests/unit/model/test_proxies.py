@@ -1,6 +1,6 @@
 """Every supported image-text-to-text family through the one feature path, at tiny size.
 
-Run: ``python -m pytest tests/test_proxies.py -q``.
+Run: ``python -m pytest tests/unit/model/test_proxies.py -q``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[2]))
 from tiny_vlms import BUILDERS  # noqa: E402
 
 from dataprophet.data.suite import generate_splits  # noqa: E402
@@ -238,7 +238,7 @@ def test_prophet_model_and_proxies_are_config_keys_checked_before_compute(built,
 
     from dataprophet.config import ConfigError, load_study, validate_against_schema
 
-    raw = yaml.safe_load((Path(__file__).parents[1] / "config" / "smoke.yaml").read_text())
+    raw = yaml.safe_load((Path(__file__).parents[3] / "config" / "smoke.yaml").read_text())
     model, processor = built("idefics3")
     model.save_pretrained(tmp_path / "smol", safe_serialization=True)
     vlms.save_processor_files(processor, tmp_path / "smol", "idefics3")
@@ -289,7 +289,7 @@ def test_score_ranks_sources_with_a_proxy_model(built, name, tmp_path):
 def _proxy_memory():
     import importlib.util
 
-    path = Path(__file__).parents[1] / "bench" / "proxy_memory.py"
+    path = Path(__file__).parents[3] / "bench" / "proxy_memory.py"
     spec = importlib.util.spec_from_file_location("proxy_memory", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["proxy_memory"] = module  # dataclasses look their module up
@@ -321,7 +321,7 @@ def test_memory_estimate_reads_a_saved_model_and_counts_its_image_tokens(built, 
 def test_memory_table_of_the_published_models_covers_every_family():
     memory = _proxy_memory()
     assert {a.model_type for a in memory.PUBLISHED} == set(vlms.FAMILIES)
-    base = json.loads((Path(__file__).parents[1] / "config" / "models" / "internvl3_2b.json").read_text())
+    base = json.loads((Path(__file__).parents[3] / "config" / "models" / "internvl3_2b.json").read_text())
     internvl = next(a for a in memory.PUBLISHED if a.model_type == "internvl")
     assert internvl.image_tokens == base["image_seq_length"]
     assert internvl.hidden == base["text_config"]["hidden_size"]

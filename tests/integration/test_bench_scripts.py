@@ -1,11 +1,11 @@
 """The CPU benchmarks under bench/ still run and still compare what they claim to compare.
 
 Toy sizes only: these check the scripts, not the numbers (benchmarks print numbers; tests do not time).
+Each runs a script in a subprocess (a tiny fine-tune in mixture_memory.py), hence integration.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from netguard.guarded import offline_env
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(script: str, *args: str, tmp_path: Path) -> str:
@@ -51,27 +51,6 @@ def test_feature_scaling_prints_a_row_per_size_and_batch(tmp_path):
     )
     assert re.search(r"^\s+12\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+1\.00x", out, re.M), out
     assert re.search(r"^\s+24\s", out, re.M) and "batch    4:" in out, out
-
-
-def _study_profile():
-    spec = importlib.util.spec_from_file_location("study_profile", ROOT / "bench" / "study_profile.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_study_profile_counts_each_job_on_its_rules_threads():
-    profile = _study_profile()
-    rows = [  # (stage, jobs, job seconds, start-up per job)
-        ("base", 1, 100.0, 5.0),  # threads: base 2
-        ("finetune_mixture", 2, 40.0, 5.0),  # the finetune rule: 3
-        ("icons_warmup", 1, 10.0, 5.0),  # a finetune job too
-        ("gradients_synthetic", 1, 20.0, 5.0),  # threads: features (not set: 1)
-        ("predict", 1, 4.0, 1.0),  # a one-thread rule
-    ]
-    busy, without = profile.core_seconds(rows, {"base": 2, "finetune": 3})
-    assert busy == 100 * 2 + 40 * 3 + 10 * 3 + 20 + 4
-    assert busy - without == 5 * 2 + 2 * 5 * 3 + 5 * 3 + 5 + 1
 
 
 def test_selection_scaling_takes_the_same_rows_from_a_pool_table_either_way(tmp_path):

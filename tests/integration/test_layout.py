@@ -17,7 +17,7 @@ from dataprophet.cli import COMMANDS, entry_function, main
 from dataprophet.io.contract import COLUMNS
 from dataprophet.prophet.factors import FeatureSet, save_features
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["a", "b", "c", "d"]
 
 
@@ -155,11 +155,23 @@ def _features(rng, n: int, shift: float) -> FeatureSet:
     )
 
 
-def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
-    rng = np.random.default_rng(0)
-    inputs, out = tmp_path / "in", tmp_path / "out"
+def _argv(command: str, settings: dict | None = None, **flags) -> list[str]:
+    """``command --path-flag value ... --setting value ...`` in the order given; a list value
+    is spread after its flag. Path flags are written with dashes, settings flags (derived from
+    the settings class by jsonargparse) with the field's own name."""
+    argv = [command]
+    for flag, value in flags.items():
+        argv.append("--" + flag.replace("_", "-"))
+        argv.extend(map(str, value) if isinstance(value, list) else [str(value)])
+    for name, value in (settings or {}).items():
+        argv.extend([f"--{name}", str(value)])
+    return argv
+
+
+def _write_stage_inputs(inputs: Path, rng) -> dict:
+    """Evaluation scores, a second Delta table, feature files, test tables, predictions and
+    benchmark files: what the CPU stages read."""
     inputs.mkdir()
-    # Inputs: evaluation scores, two Delta tables, feature files, benchmark files.
     evaluations = []
     for model in ["base", *NAMES]:
         scores = {t: float(rng.uniform(0.2, 0.8)) for t in NAMES}
@@ -173,8 +185,6 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
     bench = inputs / "bench" / "finetune"
     bench.mkdir(parents=True)
     pd.DataFrame({"s": [3.0]}).to_csv(bench / "x.tsv", sep="\t", index=False)
-    info = json.dumps({n: {"family": "f" + str(k // 2), "mirrors": n.upper()} for k, n in enumerate(NAMES)})
-    train = [str(inputs / "train" / f"{n}.npz") for n in NAMES]
     references, predictions = [], []
     for name in NAMES:  # a test table per target (only the answers are read) and one model's replies
         references.append(str(inputs / "ref" / f"{name}.parquet"))
@@ -187,176 +197,161 @@ def test_cpu_stages_write_exactly_the_paths_they_are_given(tmp_path):
         pd.DataFrame({"target": [n for n in NAMES for _ in range(2)], "prediction": ["x", "x"] * 4}).to_parquet(
             predictions[-1]
         )
-    test = [str(inputs / "test" / f"{n}.npz") for n in NAMES]
-
-    calls = [
-        [
-            "groundtruth",
-            "--evaluations",
-            *map(str, evaluations),
-            "--scores",
-            f"{out}/g/S.csv",
-            "--delta",
-            f"{out}/g/D.csv",
-            "--summary",
-            f"{out}/g/T.json",
-            "--sources",
-            json.dumps(NAMES),
-            "--targets",
-            json.dumps(NAMES),
-        ],
-        [
-            "seed-mean",
-            "--deltas",
-            f"{out}/g/D.csv",
-            str(delta_b),
-            "--mean",
-            f"{out}/a/m.csv",
-            "--se",
-            f"{out}/a/se.csv",
-            "--labels",
-            '["one", "two"]',
-        ],
-        [
-            "agreement",
-            "--deltas",
-            f"{out}/g/D.csv",
-            str(delta_b),
-            "--table",
-            f"{out}/a/x.csv",
-            "--summary",
-            f"{out}/a/y.json",
-            "--labels",
-            '["one", "two"]',
-        ],
-        [
-            "testbed",
-            "--delta",
-            f"{out}/a/m.csv",
-            "--se",
-            f"{out}/a/se.csv",
-            "--ceiling",
-            f"{out}/a/y.json",
-            "--scores",
-            f"{out}/g/S.csv",
-            "--predictions",
-            *predictions,
-            "--references",
-            *references,
-            "--out",
-            f"{out}/t/r.json",
-            "--shares",
-            f"{out}/t/s.csv",
-        ],
-        [
-            "heatmap",
-            "--matrix",
-            f"{out}/a/m.csv",
-            "--se",
-            f"{out}/a/se.csv",
-            "--pdf",
-            f"{out}/h/1.pdf",
-            "--png",
-            f"{out}/h/2.png",
-        ],
-        [
-            "predict",
-            "--sources",
-            *train,
-            "--targets",
-            *test,
-            "--terms",
-            f"{out}/p/t.csv",
-            "--metric",
-            f"{out}/p/m.csv",
-            "--pdf",
-            f"{out}/p/f.pdf",
-            "--png",
-            f"{out}/p/f.png",
-            "--kmeans_k",
-            "3",
-        ],
-        [
-            "rank",
-            "--truth",
-            f"{out}/a/m.csv",
-            "--terms",
-            f"{out}/p/t.csv",
-            "--noise-ceiling-json",
-            f"{out}/a/y.json",
-            "--tau",
-            f"{out}/r/1.csv",
-            "--summary",
-            f"{out}/r/2.json",
-            "--comparison",
-            f"{out}/r/4.csv",
-            "--pdf",
-            f"{out}/r/5.pdf",
-            "--png",
-            f"{out}/r/6.png",
-            "--bootstrap",
-            "100",
-            "--datasets",
-            info,
-        ],
-        [
-            "ablations",
-            "--truth",
-            f"{out}/a/m.csv",
-            "--terms",
-            f"{out}/p/t.csv",
-            "--out",
-            f"{out}/r/3.csv",
-            "--bootstrap",
-            "100",
-            "--extra",
-            '{"QSim x PPL": ["qsim", "ppl"]}',
-            "--datasets",
-            info,
-        ],
-        [
-            "allocate",
-            "--weights",
-            f"{out}/p/m.csv",
-            "--out",
-            f"{out}/s/w.csv",
-            "--method",
-            "dataprophet",
-            "--budget",
-            "40",
-        ],
-        ["cost", "--benchmarks", str(inputs / "bench"), "--out", f"{out}/c/z.csv"],
-        ["select-samples", "--pool", train[0], "--target", test[1], "--out", f"{out}/s/top.csv", "--k", "5"],
-    ]
-    expected = {
-        "g/S.csv",
-        "g/D.csv",
-        "g/T.json",
-        "a/x.csv",
-        "a/y.json",
-        "a/m.csv",
-        "a/se.csv",
-        "t/r.json",
-        "t/s.csv",
-        "h/1.pdf",
-        "h/2.png",
-        "p/t.csv",
-        "p/m.csv",
-        "p/f.pdf",
-        "p/f.png",
-        "r/1.csv",
-        "r/2.json",
-        "r/3.csv",
-        "r/4.csv",
-        "r/5.pdf",
-        "r/6.png",
-        "s/w.csv",
-        "c/z.csv",
-        "s/top.csv",
+    return {
+        "evaluations": evaluations,
+        "delta_b": delta_b,
+        "info": json.dumps({n: {"family": "f" + str(k // 2), "mirrors": n.upper()} for k, n in enumerate(NAMES)}),
+        "train": [str(inputs / "train" / f"{n}.npz") for n in NAMES],
+        "test": [str(inputs / "test" / f"{n}.npz") for n in NAMES],
+        "references": references,
+        "predictions": predictions,
+        "bench": inputs / "bench",
     }
-    for argv in calls:
-        assert main(argv) == 0, argv[0]
-    assert _files(out) == expected
+
+
+def _stage_calls(i: dict, out: Path) -> list[tuple[list[str], set[str]]]:
+    """Each CPU stage's command line, in the order of the workflow, and the paths (under
+    ``out``) that it is given to write: the ground truth's stages, then the prophet's."""
+    return _truth_stage_calls(i, f"{out}/") + _prophet_stage_calls(i, f"{out}/")
+
+
+def _truth_stage_calls(i: dict, o: str) -> list[tuple[list[str], set[str]]]:
+    labels = '["one", "two"]'
+    return [
+        (
+            _argv(
+                "groundtruth",
+                evaluations=i["evaluations"],
+                scores=o + "g/S.csv",
+                delta=o + "g/D.csv",
+                summary=o + "g/T.json",
+                sources=json.dumps(NAMES),
+                targets=json.dumps(NAMES),
+            ),
+            {"g/S.csv", "g/D.csv", "g/T.json"},
+        ),
+        (
+            _argv(
+                "seed-mean", deltas=[o + "g/D.csv", i["delta_b"]], mean=o + "a/m.csv", se=o + "a/se.csv", labels=labels
+            ),
+            {"a/m.csv", "a/se.csv"},
+        ),
+        (
+            _argv(
+                "agreement",
+                deltas=[o + "g/D.csv", i["delta_b"]],
+                table=o + "a/x.csv",
+                summary=o + "a/y.json",
+                labels=labels,
+            ),
+            {"a/x.csv", "a/y.json"},
+        ),
+        (
+            _argv(
+                "testbed",
+                delta=o + "a/m.csv",
+                se=o + "a/se.csv",
+                ceiling=o + "a/y.json",
+                scores=o + "g/S.csv",
+                predictions=i["predictions"],
+                references=i["references"],
+                out=o + "t/r.json",
+                shares=o + "t/s.csv",
+            ),
+            {"t/r.json", "t/s.csv"},
+        ),
+        (
+            _argv("heatmap", matrix=o + "a/m.csv", se=o + "a/se.csv", pdf=o + "h/1.pdf", png=o + "h/2.png"),
+            {"h/1.pdf", "h/2.png"},
+        ),
+    ]
+
+
+def _prophet_stage_calls(i: dict, o: str) -> list[tuple[list[str], set[str]]]:
+    boot = {"bootstrap": 100, "datasets": i["info"]}
+    return [
+        (
+            _argv(
+                "predict",
+                sources=i["train"],
+                targets=i["test"],
+                terms=o + "p/t.csv",
+                metric=o + "p/m.csv",
+                pdf=o + "p/f.pdf",
+                png=o + "p/f.png",
+                settings={"kmeans_k": 3},
+            ),
+            {"p/t.csv", "p/m.csv", "p/f.pdf", "p/f.png"},
+        ),
+        (
+            _argv(
+                "rank",
+                truth=o + "a/m.csv",
+                terms=o + "p/t.csv",
+                noise_ceiling_json=o + "a/y.json",
+                tau=o + "r/1.csv",
+                summary=o + "r/2.json",
+                comparison=o + "r/4.csv",
+                pdf=o + "r/5.pdf",
+                png=o + "r/6.png",
+                **boot,
+            ),
+            {"r/1.csv", "r/2.json", "r/4.csv", "r/5.pdf", "r/6.png"},
+        ),
+        (
+            _argv(
+                "ablations",
+                truth=o + "a/m.csv",
+                terms=o + "p/t.csv",
+                out=o + "r/3.csv",
+                bootstrap=100,
+                extra='{"QSim x PPL": ["qsim", "ppl"]}',
+                datasets=i["info"],
+            ),
+            {"r/3.csv"},
+        ),
+        (
+            _argv("allocate", weights=o + "p/m.csv", out=o + "s/w.csv", method="dataprophet", budget=40),
+            {"s/w.csv"},
+        ),
+        (_argv("cost", benchmarks=i["bench"], out=o + "c/z.csv"), {"c/z.csv"}),
+        (
+            _argv("select-samples", pool=i["train"][0], target=i["test"][1], out=o + "s/top.csv", k=5),
+            {"s/top.csv"},
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def cpu_stage_run(tmp_path_factory):
+    """Every CPU stage run in order on made-up inputs: (out folder, [(argv, return code, the
+    files it added, the paths it was given)])."""
+    tmp = tmp_path_factory.mktemp("stages")
+    inputs, out = tmp / "in", tmp / "out"
+    calls = _stage_calls(_write_stage_inputs(inputs, np.random.default_rng(0)), out)
+    runs = []
+    for argv, given in calls:
+        before = _files(out) if out.exists() else set()
+        code = main(argv)
+        runs.append((argv, code, _files(out) - before, given))
+    return out, runs
+
+
+def test_every_cpu_stage_exits_cleanly(cpu_stage_run):
+    _, runs = cpu_stage_run
+    for argv, code, _, _ in runs:
+        assert code == 0, argv[0]
+
+
+def test_cpu_stages_write_exactly_the_paths_they_are_given(cpu_stage_run):
+    out, runs = cpu_stage_run
+    for argv, _, added, given in runs:
+        assert added == given, argv[0]
+    assert _files(out) == set().union(*(given for *_, given in runs))
+
+
+def test_select_samples_and_allocate_keep_their_sizes(cpu_stage_run):
+    out, _ = cpu_stage_run
     assert len(pd.read_csv(out / "s" / "top.csv")) == 5
     assert pd.read_csv(out / "s" / "w.csv", index_col=0).sum().eq(40).all()
 

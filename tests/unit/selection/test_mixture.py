@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from dataprophet.data.extend import extend
+from dataprophet.data.generate import SPLITS
 from dataprophet.data.suite import content_key, generate_splits
 from dataprophet.io.contract import read_table, write_table
 from dataprophet.selection.allocate import allocate
@@ -43,7 +44,7 @@ def suite_tables(tmp_path_factory):
 
 def test_extension_is_disjoint_from_every_split_of_the_study(suite_tables):
     splits = generate_splits("count_shapes", SIZES, seed=0)
-    keys = {s: {content_key(r["image"], r["question"]) for r in splits[s]} for s in ("pretrain", "test", "train")}
+    keys = {s: {content_key(r["image"], r["question"]) for r in splits[s]} for s in SPLITS}
     for extra, n in (("pool", 7), ("val", 5)):
         frame = read_table(suite_tables / extra / "count_shapes.parquet", validate=True)
         assert len(frame) == n

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from workflow_run import snakemake_command
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "slurm"
 
 

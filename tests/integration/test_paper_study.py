@@ -32,7 +32,7 @@ from dataprophet.model.fetch_base import CheckpointError, fetch_base
 from dataprophet.model.modeling import save_model_dir
 from dataprophet.settings import ModelSettings, PrepareSettings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
 fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
