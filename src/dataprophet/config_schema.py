@@ -4,7 +4,7 @@ Snakemake config schema ``src/dataprophet/schema/config.schema.yaml`` and the ke
 
     .venv/bin/python -m dataprophet.config_schema
 
-``tests/test_config.py`` checks that the files in the repository are the generated text.
+``tests/unit/core/test_config.py`` checks that the files in the repository are the generated text.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ case named:
 - a chat template that only renders alternating turns from a user turn (Gemma 3's): an
   assistant turn is rendered after an empty user turn (``render_turn``).
 
-Reproduce the tests: ``python -m pytest tests/test_proxies.py -q``.
+Reproduce the tests: ``python -m pytest tests/unit/model/test_proxies.py -q``.
 """
 
 from __future__ import annotations
