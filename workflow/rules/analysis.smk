@@ -11,6 +11,7 @@ if STUDY.published:
 
 
     rule published_matrices:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -29,6 +30,7 @@ if STUDY.published:
 
 
     rule rank:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -51,6 +53,7 @@ if STUDY.published:
 
 
     rule ablations:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -69,6 +72,7 @@ if STUDY.published:
     # Figure 2 (delta) and the metric figure (metric), from the printed values in the paper's
     # dataset names and each figure's order.
     rule heatmap:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -87,6 +91,7 @@ if STUDY.published:
 
 
     rule published_summary:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -124,6 +129,7 @@ else:
 
     # Stage "heatmap": the Delta heatmap.
     rule heatmap:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -148,6 +154,7 @@ else:
 
 
     rule rank:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -173,6 +180,7 @@ else:
 
 
     rule ablations:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -191,6 +199,7 @@ else:
 
 
     rule cost:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -215,6 +224,7 @@ else:
     # `snakemake figures`: every figure redrawn from the stored tables. No outputs, so it runs when
     # asked for and nothing else reruns because of it (not part of `all`).
     rule figures:
+        localrule: True
         conda:
             CONDA_ENV
         params:
@@ -229,6 +239,7 @@ else:
     # "summary": every paper number the study reproduces beside ours (report/summary.md, also in
     # the HTML report); "provenance": what produced the results (provenance.json).
     rule summary:
+        localrule: True
         conda:
             CONDA_ENV
         input:
@@ -276,6 +287,7 @@ else:
 
     # "predictors": DataProphet, ICONS and the baselines judged alike, with their costs.
     rule predictors:
+        localrule: True
         conda:
             CONDA_ENV
         input:

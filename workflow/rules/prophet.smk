@@ -44,6 +44,7 @@ rule features:
 
 
 rule predict:
+    localrule: True
     conda:
         CONDA_ENV
     input:
@@ -88,6 +89,7 @@ rule proxy_features:
 
 
 rule proxy_predict:
+    localrule: True
     conda:
         CONDA_ENV
     input:

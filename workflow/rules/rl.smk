@@ -60,6 +60,7 @@ rule grpo:
 
 
 rule rl_table:
+    localrule: True
     conda:
         CONDA_ENV
     input:

@@ -21,6 +21,7 @@
 
 
 rule allocate:
+    localrule: True
     conda:
         CONDA_ENV
     input:
@@ -128,6 +129,7 @@ rule influence:
 
 
 rule selection_table:
+    localrule: True
     conda:
         CONDA_ENV
     input:
@@ -186,6 +188,7 @@ if STUDY.synthetic_enabled:
 
 
     rule synthetic_table:
+        localrule: True
         conda:
             CONDA_ENV
         input:

@@ -32,6 +32,7 @@ rule evaluate:
 
 
 rule groundtruth:
+    localrule: True
     conda:
         CONDA_ENV
     input:
@@ -52,6 +53,7 @@ rule groundtruth:
 # The seed mean reads no tau setting, so changing one reruns the ceilings only (not the mean
 # Delta, and so not the oracle's allocation, mixtures and fine-tunes behind it).
 rule seed_mean:
+    localrule: True
     conda:
         CONDA_ENV
     input:
@@ -68,6 +70,7 @@ rule seed_mean:
 
 
 rule agreement:
+    localrule: True
     conda:
         CONDA_ENV
     input:
