@@ -139,7 +139,7 @@ def add_arguments(parser: ArgumentParser, function) -> type:
 
 def build_parser(command: str | None = None) -> ArgumentParser:
     """The parser; only ``command``'s own flags are built (that imports its stage module)."""
-    parser = ArgumentParser(prog="dataprophet", description=__doc__.splitlines()[0], env_prefix=None)
+    parser = ArgumentParser(prog="dataprophet", description=__doc__.splitlines()[0])
     sub = parser.add_subcommands(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         p = ArgumentParser(description=help_text)
