@@ -8,7 +8,6 @@ InternVL saved locally. The real runs (InternVL3-2B, real datasets, GPUs) were n
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from load_script import load_script
 from netguard.guarded import offline_env
 from PIL import Image
 from workflow_run import snakemake_command
@@ -33,9 +33,7 @@ from dataprophet.model.modeling import save_model_dir
 from dataprophet.settings import ModelSettings, PrepareSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
-fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fixtures)
+fixtures = load_script(ROOT / "tests" / "fixtures" / "real" / "builders.py")
 
 PAPER_JOBS = {
     "check_data": 1,  # the preflight every prepare (and the checkpoint download) waits for

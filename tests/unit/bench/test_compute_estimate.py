@@ -6,24 +6,18 @@ Nothing here needs a GPU or the network; no model is built. The script runs in t
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import re
-import sys
 from pathlib import Path
+
+from load_script import load_script
 
 ROOT = Path(__file__).resolve().parents[3]
 ESTIMATE = ROOT / "bench" / "compute_estimate.py"
 
 
-@functools.cache
 def _estimate_module():
     """The script loaded once, so its cache of image-processor tile counts is shared."""
-    spec = importlib.util.spec_from_file_location("compute_estimate", ESTIMATE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["compute_estimate"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ESTIMATE)
 
 
 def _run(*args: str, capsys) -> str:

@@ -7,7 +7,6 @@ estimate (bench/compute_estimate.py's Shape) is checked against torch's FLOP cou
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from load_script import load_script
 from netguard.guarded import offline_env
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -24,13 +24,7 @@ BENCH = ROOT / "bench" / "gpu_step.py"
 
 
 def _bench_module():
-    if str(BENCH.parent) not in sys.path:
-        sys.path.insert(0, str(BENCH.parent))  # gpu_step imports compute_estimate beside it
-    spec = importlib.util.spec_from_file_location("gpu_step", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gpu_step"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH)  # gpu_step imports compute_estimate beside it
 
 
 def _stored_config():

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from load_script import load_script
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _study_profile():
-    spec = importlib.util.spec_from_file_location("study_profile", ROOT / "bench" / "study_profile.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "bench" / "study_profile.py")
 
 
 def test_study_profile_counts_each_job_on_its_rules_threads():

@@ -3,7 +3,6 @@ fixtures in each source's schema (tests/fixtures/real): nothing is downloaded.""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import re
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from load_script import load_script
 from PIL import Image
 
 from dataprophet.answer_scoring import SCORERS, score
@@ -41,9 +41,7 @@ from dataprophet.io.contract import ContractError, validate_records
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = ROOT / "config" / "datasets"
-_spec = importlib.util.spec_from_file_location("real_fixtures", ROOT / "tests" / "fixtures" / "real" / "builders.py")
-fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fixtures)
+fixtures = load_script(ROOT / "tests" / "fixtures" / "real" / "builders.py")
 
 
 @pytest.fixture(scope="module")

@@ -287,14 +287,9 @@ def test_score_ranks_sources_with_a_proxy_model(built, name, tmp_path):
 
 
 def _proxy_memory():
-    import importlib.util
+    from load_script import load_script
 
-    path = Path(__file__).parents[3] / "bench" / "proxy_memory.py"
-    spec = importlib.util.spec_from_file_location("proxy_memory", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["proxy_memory"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script(Path(__file__).parents[3] / "bench" / "proxy_memory.py")
 
 
 @pytest.mark.parametrize("name", ["qwen2_vl", "idefics3", "gemma3"])
