@@ -68,7 +68,7 @@ def test_smoke_study_runs_through_slurm(slurm, tmp_path):
         "--seconds-between-status-checks",
         "2",
         "--jobs",
-        "2",
+        str(2 * os.cpu_count()),  # the test node declares two CPUs per core (tests/slurm/)
         "--slurm-keep-successful-logs",
         # The profile's paper-sized memory and CPU requests do not fit this 2-core node; keep
         # its partition routing (model rules on the "gpu" partition) and shrink the rest.
